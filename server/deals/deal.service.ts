@@ -1,0 +1,196 @@
+import crypto from 'node:crypto';
+import type { z } from 'zod';
+import type { Board, DealCreateInput, DealListQuery, DealPatchInput, DealRecord, MoveInput, StageHistoryRecord, ActivityRecord } from '../../shared/schemas.js';
+import type { Viewer } from '../auth/viewer.js';
+import type { WritePath, Tx } from '../db/write.js';
+import type { Visibility } from '../visibility/visibility.js';
+import { one, rows, run, iso, isoOrNull, money, type Em } from '../db/sql.js';
+import { keyset, pageOf, type SortSpec } from '../db/keyset.js';
+import { notFound, validationFailed, conflict, AppError } from '../http/errors.js';
+import { customFilters, validateCustomData } from '../custom-fields/custom-field.service.js';
+import { escapeLike } from '../companies/company.service.js';
+import { loadPipeline, toStage } from '../pipelines/pipeline.service.js';
+import { insertActivity } from '../activities/activity.service.js';
+
+/** Columns every deal read selects, so REST responses and event payloads have one shape. */
+export const DEAL_COLUMNS = `d.id, d.name, d.contact_id, d.company_id, d.owner_id, d.pipeline_id, d.stage_id, d.amount::text as amount, d.currency,
+  d.close_date::text as close_date, d.status, d.custom_data, left(d.note_text, 280) as note_preview, d.version, d.created_at, d.updated_at, d.closed_at`;
+
+export function toDeal(r: any): DealRecord {
+  return {
+    id: r.id, name: r.name, contactId: r.contact_id ?? null, companyId: r.company_id ?? null, ownerId: r.owner_id,
+    pipelineId: r.pipeline_id, stageId: r.stage_id, amount: money(r.amount), currency: r.currency, closeDate: r.close_date ?? null,
+    status: r.status, customData: r.custom_data ?? {}, notePreview: r.note_preview ?? null, version: Number(r.version),
+    createdAt: iso(r.created_at), updatedAt: iso(r.updated_at), closedAt: isoOrNull(r.closed_at),
+  };
+}
+
+const toHistory = (r: any): StageHistoryRecord => ({ id: r.id, dealId: r.deal_id, fromStageId: r.from_stage_id ?? null, toStageId: r.to_stage_id, changedBy: r.changed_by_id, changedAt: iso(r.changed_at) });
+
+const SORTS: Record<string, [string, SortSpec['type']]> = {
+  createdAt: ['d.created_at', 'timestamptz'], updatedAt: ['d.updated_at', 'timestamptz'], name: ['lower(d.name)', 'text'],
+  amount: ['d.amount', 'numeric'], closeDate: [`coalesce(d.close_date, '9999-12-31'::date)`, 'date'],
+};
+
+export const invalidStage = () => new AppError(422, 'INVALID_STAGE', "Stage does not belong to the deal's pipeline");
+const versionConflict = (current: DealRecord) => conflict('VERSION_CONFLICT', 'The deal was changed by someone else; reload and try again', { current });
+
+export async function loadDeal(em: Em, id: string): Promise<DealRecord> {
+  return toDeal(await one(em, `select ${DEAL_COLUMNS} from deals d where d.id = ?`, [id]));
+}
+
+export class DealService {
+  constructor(private wp: WritePath, private vis: Visibility) {}
+
+  dealAudience(tx: { em: Em; viewer: Viewer }, d: { ownerId: string }) {
+    return this.vis.audience(tx.em, tx.viewer.tenantId, { owners: [d.ownerId] });
+  }
+
+  async list(v: Viewer, q: z.output<typeof DealListQuery>, raw: Record<string, unknown>) {
+    const em = this.wp.read();
+    const vf = await this.vis.deals(em, v, 'd');
+    const cf = await customFilters(em, v.tenantId, 'DEAL', raw, 'd');
+    const [expr, type] = SORTS[q.sort];
+    const ks = keyset({ expr, type, dir: q.order }, 'd.id', q.cursor);
+    const where = [vf.sql, cf.sql, ks.where.sql];
+    const params = [...vf.params, ...cf.params, ...ks.where.params];
+    if (q.q) { where.push('d.name ilike ?'); params.push(`%${escapeLike(q.q)}%`); }
+    for (const [k, col] of [['ownerId', 'owner_id'], ['pipelineId', 'pipeline_id'], ['stageId', 'stage_id'], ['contactId', 'contact_id'], ['companyId', 'company_id'], ['status', 'status']] as const) {
+      if (q[k]) { where.push(`d.${col} = ?`); params.push(q[k]); }
+    }
+    const found = await rows(em, `select ${DEAL_COLUMNS}, ${ks.select} from deals d where ${where.join(' and ')} order by ${ks.orderBy} limit ?`, [...params, q.limit + 1]);
+    return pageOf(found, q.limit, toDeal);
+  }
+
+  async get(v: Viewer, id: string, em: Em = this.wp.read()): Promise<DealRecord> {
+    if (!(await this.vis.dealAccess(em, v, id))) throw notFound('Deal');
+    return loadDeal(em, id);
+  }
+
+  private async checkRefs(em: Em, v: Viewer, input: { ownerId?: string; contactId?: string | null; companyId?: string | null }) {
+    if (input.ownerId && !(await this.vis.canAssignOwner(em, v, input.ownerId))) throw validationFailed([{ path: 'ownerId', message: 'owner must be a user whose records you can see' }]);
+    if (input.contactId && !(await this.vis.contactAccess(em, v, input.contactId))) throw new AppError(422, 'INVALID_REFERENCE', 'Contact does not exist', { path: 'contactId' });
+    if (input.companyId && !(await one(em, 'select 1 from companies where id = ? and tenant_id = ?', [input.companyId, v.tenantId]))) throw new AppError(422, 'INVALID_REFERENCE', 'Company does not exist', { path: 'companyId' });
+  }
+
+  async create(v: Viewer, input: z.output<typeof DealCreateInput>): Promise<DealRecord> {
+    return this.wp.write(v, async (tx) => {
+      const pipeline = await loadPipeline(tx.em, v.tenantId, input.pipelineId);
+      if (!pipeline) throw new AppError(422, 'INVALID_REFERENCE', 'Pipeline does not exist', { path: 'pipelineId' });
+      const stage = input.stageId ? pipeline.stages.find((s) => s.id === input.stageId) : pipeline.stages[0];
+      if (!stage) throw invalidStage();
+      const ownerId = input.ownerId ?? v.id;
+      await this.checkRefs(tx.em, v, { ...input, ownerId });
+      const custom = await validateCustomData(tx.em, v.tenantId, 'DEAL', input.customData);
+      const id = crypto.randomUUID();
+      await run(tx.em, `insert into deals (id, tenant_id, name, contact_id, company_id, owner_id, pipeline_id, stage_id, amount, currency, close_date, status, custom_data, closed_at)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?::numeric, ?, ?::date, ?, ?::jsonb, ${stage.outcome === 'OPEN' ? 'null' : 'now()'})`,
+        [id, v.tenantId, input.name, input.contactId ?? null, input.companyId ?? null, ownerId, pipeline.id, stage.id, input.amount ?? '0',
+          input.currency ?? 'USD', input.closeDate ?? null, stage.outcome, JSON.stringify(custom)]);
+      // The first entry into a stage counts for conversion reports too.
+      await run(tx.em, 'insert into deal_stage_history (id, tenant_id, deal_id, from_stage_id, to_stage_id, changed_by_id) values (?, ?, ?, null, ?, ?)',
+        [crypto.randomUUID(), v.tenantId, id, stage.id, v.id]);
+      const rec = await loadDeal(tx.em, id);
+      tx.emit('deal.created', 'deal', id, rec, await this.dealAudience(tx, rec));
+      return rec;
+    });
+  }
+
+  async patch(v: Viewer, id: string, input: z.output<typeof DealPatchInput>): Promise<DealRecord> {
+    return this.wp.write(v, async (tx) => {
+      if (!(await this.vis.dealAccess(tx.em, v, id))) throw notFound('Deal');
+      const cur = await one(tx.em, 'select custom_data, version from deals where id = ? for update', [id]);
+      if (input.version !== undefined && input.version !== Number(cur.version)) throw versionConflict(await loadDeal(tx.em, id));
+      await this.checkRefs(tx.em, v, input);
+      const custom = await validateCustomData(tx.em, v.tenantId, 'DEAL', input.customData, cur.custom_data ?? {});
+      const sets: string[] = []; const vals: unknown[] = [];
+      const cols: [keyof typeof input, string, string][] = [['name', 'name', ''], ['contactId', 'contact_id', ''], ['companyId', 'company_id', ''],
+        ['ownerId', 'owner_id', ''], ['amount', 'amount', '::numeric'], ['currency', 'currency', ''], ['closeDate', 'close_date', '::date']];
+      for (const [k, col, cast] of cols) if (input[k] !== undefined) { sets.push(`${col} = ?${cast}`); vals.push(input[k]); }
+      sets.push('custom_data = ?::jsonb', 'version = version + 1', 'updated_at = now()'); vals.push(JSON.stringify(custom));
+      await run(tx.em, `update deals set ${sets.join(', ')} where id = ?`, [...vals, id]);
+      const rec = await loadDeal(tx.em, id);
+      tx.emit('deal.updated', 'deal', id, rec, await this.dealAudience(tx, rec));
+      return rec;
+    });
+  }
+
+  async remove(v: Viewer, id: string): Promise<void> {
+    await this.wp.write(v, async (tx) => {
+      if (!(await this.vis.dealAccess(tx.em, v, id))) throw notFound('Deal');
+      const rec = await loadDeal(tx.em, id);
+      const audience = await this.dealAudience(tx, rec);
+      await run(tx.em, 'delete from deals where id = ?', [id]);
+      tx.emit('deal.deleted', 'deal', id, { id, pipelineId: rec.pipelineId, stageId: rec.stageId }, audience);
+    });
+  }
+
+  /**
+   * The seed's DealService.move_stage, made safe under concurrency: the deal row is locked for the
+   * whole move, so two concurrent moves serialise and each writes its own history row; a caller
+   * holding a stale `version` gets 409 and nothing changes. Closing is decided by the stage's outcome.
+   */
+  async move(v: Viewer, id: string, input: z.output<typeof MoveInput>): Promise<DealRecord> {
+    return this.wp.write(v, async (tx) => {
+      if (!(await this.vis.dealAccess(tx.em, v, id))) throw notFound('Deal');
+      const deal = await one(tx.em, 'select id, pipeline_id, stage_id, contact_id, version from deals where id = ? for update', [id]);
+      if (input.version !== undefined && input.version !== Number(deal.version)) throw versionConflict(await loadDeal(tx.em, id));
+      const target = await one(tx.em, 'select * from stages where id = ? and tenant_id = ?', [input.stageId, v.tenantId]);
+      if (!target || target.pipeline_id !== deal.pipeline_id) throw invalidStage();
+      if (target.id === deal.stage_id) return loadDeal(tx.em, id);
+      const from = toStage(await one(tx.em, 'select * from stages where id = ?', [deal.stage_id]));
+      const to = toStage(target);
+      await run(tx.em, `update deals set stage_id = ?, status = ?, closed_at = ${to.outcome === 'OPEN' ? 'null' : 'now()'},
+        version = version + 1, updated_at = now() where id = ?`, [to.id, to.outcome, id]);
+      await run(tx.em, 'insert into deal_stage_history (id, tenant_id, deal_id, from_stage_id, to_stage_id, changed_by_id) values (?, ?, ?, ?, ?, ?)',
+        [crypto.randomUUID(), v.tenantId, id, from.id, to.id, v.id]);
+      const rec = await loadDeal(tx.em, id);
+      const audience = await this.dealAudience(tx, rec);
+      tx.emit('deal.moved', 'deal', id, { ...rec, fromStageId: from.id }, audience);
+      const note: ActivityRecord = await insertActivity(tx.em, v, {
+        type: 'NOTE', contactId: deal.contact_id ?? null, dealId: id, subject: 'Stage changed', body: `Deal moved from ${from.name} to ${to.name}`,
+      });
+      tx.emit('activity.created', 'activity', note.id, note,
+        await this.vis.audience(tx.em, v.tenantId, { owners: [rec.ownerId, await ownerOfContact(tx.em, deal.contact_id)], contacts: [deal.contact_id], users: [v.id] }));
+      return rec;
+    });
+  }
+
+  async history(v: Viewer, id: string): Promise<StageHistoryRecord[]> {
+    const em = this.wp.read();
+    if (!(await this.vis.dealAccess(em, v, id))) throw notFound('Deal');
+    return (await rows(em, 'select * from deal_stage_history where deal_id = ? order by changed_at, id', [id])).map(toHistory);
+  }
+
+  /** Stages in order, each with its visible open deals and totals; `ownerId` narrows to one rep, me or my team. */
+  async board(v: Viewer, pipelineId: string, ownerFilter?: string): Promise<Board> {
+    const em = this.wp.read();
+    const pipeline = await loadPipeline(em, v.tenantId, pipelineId);
+    if (!pipeline) throw notFound('Pipeline');
+    const vf = await this.vis.deals(em, v, 'd');
+    const where = [vf.sql, 'd.pipeline_id = ?', `d.status = 'OPEN'`];
+    const params: unknown[] = [...vf.params, pipelineId];
+    if (ownerFilter === 'me') { where.push('d.owner_id = ?'); params.push(v.id); }
+    else if (ownerFilter === 'team') {
+      const scope = await this.vis.ownerScope(em, v);
+      if (scope) { where.push('d.owner_id = any(?::uuid[])'); params.push(`{${scope.join(',')}}`); }
+    } else if (ownerFilter) { where.push('d.owner_id = ?'); params.push(ownerFilter); }
+    const deals = await rows(em, `select ${DEAL_COLUMNS} from deals d where ${where.join(' and ')} order by d.updated_at desc, d.id limit 5000`, params);
+    const totals = await rows(em, `select d.stage_id, count(*)::int as n, coalesce(sum(d.amount), 0)::text as total,
+        coalesce(sum(round(d.amount * s.win_probability / 100.0, 2)), 0)::text as weighted
+      from deals d join stages s on s.id = d.stage_id where ${where.join(' and ')} group by d.stage_id`, params);
+    const byStage = new Map(totals.map((t) => [t.stage_id, t]));
+    return {
+      pipeline,
+      stages: pipeline.stages.map((s) => {
+        const t = byStage.get(s.id);
+        return { ...s, deals: deals.filter((d) => d.stage_id === s.id).map(toDeal), count: t ? Number(t.n) : 0, totalAmount: money(t?.total ?? '0'), weightedAmount: money(t?.weighted ?? '0') };
+      }),
+    };
+  }
+}
+
+async function ownerOfContact(em: Em, contactId: string | null): Promise<string | null> {
+  if (!contactId) return null;
+  return (await one(em, 'select owner_id from contacts where id = ?', [contactId]))?.owner_id ?? null;
+}

@@ -1,0 +1,7 @@
+import type { Config } from './config.js';
+import type { PulseExtension } from './extension.js';
+
+/** The extensions a production node runs, in order. */
+export async function defaultExtensions(_config: Config): Promise<PulseExtension[]> {
+  return [];
+}

@@ -1,0 +1,165 @@
+/**
+ * Request and record schemas shared by the server (validation, OpenAPI) and the client (forms, types).
+ * Ids are opaque strings; money is a decimal string; timestamps are ISO-8601 strings.
+ */
+import { z } from 'zod';
+
+export const Role = z.enum(['ADMIN', 'MANAGER', 'REP']);
+export const ContactSource = z.enum(['INBOUND', 'OUTBOUND', 'REFERRAL']);
+export const DealStatus = z.enum(['OPEN', 'WON', 'LOST']);
+export const StageOutcome = z.enum(['OPEN', 'WON', 'LOST']);
+export const ActivityType = z.enum(['EMAIL', 'CALL', 'MEETING', 'NOTE', 'TASK']);
+export const SharePermission = z.enum(['READ', 'WRITE']);
+export const CustomEntityType = z.enum(['CONTACT', 'DEAL', 'COMPANY']);
+export const CustomFieldType = z.enum(['TEXT', 'NUMBER', 'DATE', 'SELECT', 'MULTI_SELECT']);
+
+export const Id = z.string().uuid();
+const trimmed = (max: number) => z.string().trim().min(1).max(max);
+const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
+export const Email = z.string().trim().toLowerCase().email().max(320);
+export const Password = z.string().min(8).max(200);
+/** Exact decimal money, up to 16 integer digits and 2 decimals. Numbers are accepted and turned into strings. */
+export const Money = z
+  .union([z.string(), z.number()])
+  .transform((v) => (typeof v === 'number' ? String(v) : v.trim()))
+  .pipe(z.string().regex(/^-?\d{1,16}(\.\d{1,2})?$/, 'must be a decimal amount with at most 2 decimals'));
+export const Currency = z.string().trim().toUpperCase().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code');
+export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine((s) => !Number.isNaN(Date.parse(s + 'T00:00:00Z')) && new Date(s + 'T00:00:00Z').toISOString().startsWith(s), 'must be a valid date (YYYY-MM-DD)');
+export const IsoDateTime = z.string().datetime({ offset: true });
+/** Custom field values are checked against the tenant's definitions on the server; here only the JSON shape. */
+export const CustomData = z.record(z.string().max(63), z.union([z.string(), z.number(), z.boolean(), z.array(z.string()), z.null()]));
+export const Tags = z.array(z.string().trim().min(1).max(50)).max(50);
+
+// ---------- auth & users
+export const SignupInput = z.object({ tenantName: trimmed(200), name: trimmed(200), email: Email, password: Password }).strict();
+export const LoginInput = z.object({ email: Email, password: z.string().min(1).max(200) }).strict();
+export const UserCreateInput = z.object({ name: trimmed(200), email: Email, password: Password, role: Role, managerId: Id.nullable().optional() }).strict();
+export const UserPatchInput = z.object({ name: trimmed(200).optional(), email: Email.optional(), password: Password.optional(), role: Role.optional(), managerId: Id.nullable().optional() }).strict();
+export const UserRecord = z.object({ id: z.string(), name: z.string(), email: z.string(), role: Role, managerId: z.string().nullable(), createdAt: z.string() });
+export const AuthResult = z.object({ token: z.string(), user: UserRecord });
+
+// ---------- companies
+export const CompanyCreateInput = z.object({
+  name: trimmed(200), domain: optionalText(253), industry: optionalText(100), size: optionalText(50),
+  website: optionalText(2048), ownerId: Id.optional(), customData: CustomData.optional(),
+}).strict();
+export const CompanyPatchInput = CompanyCreateInput.partial().strict();
+export const CompanyRecord = z.object({
+  id: z.string(), name: z.string(), domain: z.string().nullable(), industry: z.string().nullable(), size: z.string().nullable(),
+  website: z.string().nullable(), ownerId: z.string(), customData: CustomData, createdAt: z.string(), updatedAt: z.string(),
+});
+
+// ---------- contacts
+export const ContactCreateInput = z.object({
+  firstName: trimmed(100), lastName: z.string().trim().max(100).default(''), email: Email.nullable().optional(),
+  phone: optionalText(50), companyId: Id.nullable().optional(), jobTitle: optionalText(200), source: ContactSource.nullable().optional(),
+  ownerId: Id.optional(), tags: Tags.optional(), customData: CustomData.optional(),
+}).strict();
+export const ContactPatchInput = z.object({
+  firstName: trimmed(100).optional(), lastName: z.string().trim().max(100).optional(), email: Email.nullable().optional(),
+  phone: optionalText(50), companyId: Id.nullable().optional(), jobTitle: optionalText(200), source: ContactSource.nullable().optional(),
+  ownerId: Id.optional(), tags: Tags.optional(), customData: CustomData.optional(),
+}).strict();
+export const ContactRecord = z.object({
+  id: z.string(), firstName: z.string(), lastName: z.string(), email: z.string().nullable(), phone: z.string().nullable(),
+  companyId: z.string().nullable(), jobTitle: z.string().nullable(), source: ContactSource.nullable(), ownerId: z.string(),
+  tags: z.array(z.string()), customData: CustomData, createdAt: z.string(), updatedAt: z.string(),
+});
+export const ShareInput = z.object({ userId: Id, permission: SharePermission }).strict();
+export const ShareRecord = z.object({ contactId: z.string(), userId: z.string(), permission: SharePermission, createdAt: z.string() });
+
+// ---------- pipelines
+export const StageInput = z.object({ name: trimmed(100), winProbability: z.number().int().min(0).max(100), outcome: StageOutcome.optional() }).strict();
+export const PipelineCreateInput = z.object({ name: trimmed(200), stages: z.array(StageInput).min(1).max(50) }).strict();
+export const StageUpdateInput = z.object({ id: Id.optional(), name: trimmed(100), winProbability: z.number().int().min(0).max(100), outcome: StageOutcome.optional() }).strict();
+export const PipelinePatchInput = z.object({ name: trimmed(200).optional(), stages: z.array(StageUpdateInput).min(1).max(50).optional() }).strict();
+export const StageRecord = z.object({ id: z.string(), pipelineId: z.string(), name: z.string(), orderIndex: z.number(), winProbability: z.number(), outcome: StageOutcome });
+export const PipelineRecord = z.object({ id: z.string(), name: z.string(), stages: z.array(StageRecord), createdAt: z.string() });
+
+// ---------- deals
+export const DealCreateInput = z.object({
+  name: trimmed(200), contactId: Id.nullable().optional(), companyId: Id.nullable().optional(), ownerId: Id.optional(),
+  pipelineId: Id, stageId: Id.optional(), amount: Money.optional(), currency: Currency.optional(), closeDate: IsoDate.nullable().optional(),
+  customData: CustomData.optional(),
+}).strict();
+export const DealPatchInput = z.object({
+  name: trimmed(200).optional(), contactId: Id.nullable().optional(), companyId: Id.nullable().optional(), ownerId: Id.optional(),
+  amount: Money.optional(), currency: Currency.optional(), closeDate: IsoDate.nullable().optional(), customData: CustomData.optional(),
+  version: z.number().int().positive().optional(),
+}).strict();
+export const MoveInput = z.object({ stageId: Id, version: z.number().int().positive().optional() }).strict();
+export const DealRecord = z.object({
+  id: z.string(), name: z.string(), contactId: z.string().nullable(), companyId: z.string().nullable(), ownerId: z.string(),
+  pipelineId: z.string(), stageId: z.string(), amount: z.string(), currency: z.string(), closeDate: z.string().nullable(),
+  status: DealStatus, customData: CustomData, notePreview: z.string().nullable(), version: z.number(),
+  createdAt: z.string(), updatedAt: z.string(), closedAt: z.string().nullable(),
+});
+export const StageHistoryRecord = z.object({ id: z.string(), dealId: z.string(), fromStageId: z.string().nullable(), toStageId: z.string(), changedBy: z.string(), changedAt: z.string() });
+export const BoardStage = StageRecord.extend({ deals: z.array(DealRecord), count: z.number(), totalAmount: z.string(), weightedAmount: z.string() });
+export const Board = z.object({ pipeline: PipelineRecord, stages: z.array(BoardStage) });
+
+// ---------- activities
+export const ActivityCreateInput = z.object({
+  type: ActivityType, contactId: Id.nullable().optional(), dealId: Id.nullable().optional(), subject: optionalText(300),
+  body: z.string().max(100_000).nullable().optional(), scheduledAt: IsoDateTime.nullable().optional(), completedAt: IsoDateTime.nullable().optional(),
+}).strict().refine((a) => a.contactId || a.dealId, { message: 'an activity needs a contactId or a dealId', path: ['contactId'] });
+export const ActivityPatchInput = z.object({
+  subject: optionalText(300), body: z.string().max(100_000).nullable().optional(), scheduledAt: IsoDateTime.nullable().optional(),
+  completedAt: IsoDateTime.nullable().optional(), completed: z.boolean().optional(),
+}).strict();
+export const ActivityRecord = z.object({
+  id: z.string(), type: ActivityType, contactId: z.string().nullable(), dealId: z.string().nullable(), userId: z.string(),
+  subject: z.string().nullable(), body: z.string().nullable(), scheduledAt: z.string().nullable(), completedAt: z.string().nullable(),
+  createdAt: z.string(), updatedAt: z.string(),
+});
+export const Inbox = z.object({ overdue: z.array(ActivityRecord), upcoming: z.array(ActivityRecord) });
+
+// ---------- custom fields
+export const CustomFieldCreateInput = z.object({
+  entityType: CustomEntityType, fieldName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _; starting with a letter'),
+  fieldType: CustomFieldType, options: z.array(z.string().trim().min(1).max(100)).min(1).max(200).optional(), indexed: z.boolean().optional(),
+}).strict().refine((f) => (f.fieldType === 'SELECT' || f.fieldType === 'MULTI_SELECT') === !!f.options, { message: 'options are required for SELECT and MULTI_SELECT, and only for them', path: ['options'] });
+export const CustomFieldPatchInput = z.object({ options: z.array(z.string().trim().min(1).max(100)).min(1).max(200).optional(), indexed: z.boolean().optional() }).strict();
+export const CustomFieldRecord = z.object({ id: z.string(), entityType: CustomEntityType, fieldName: z.string(), fieldType: CustomFieldType, options: z.array(z.string()).nullable(), indexed: z.boolean(), createdAt: z.string() });
+
+// ---------- lists
+export const ListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(500).optional(),
+});
+export const page = <T extends z.ZodTypeAny>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+export const SortOrder = z.enum(['asc', 'desc']);
+export const ContactListQuery = ListQuery.extend({
+  q: z.string().trim().max(200).optional(), ownerId: Id.optional(), companyId: Id.optional(), tag: z.string().max(50).optional(),
+  source: ContactSource.optional(), sort: z.enum(['createdAt', 'updatedAt', 'name']).default('createdAt'), order: SortOrder.default('desc'),
+});
+export const CompanyListQuery = ListQuery.extend({
+  q: z.string().trim().max(200).optional(), ownerId: Id.optional(), industry: z.string().max(100).optional(),
+  sort: z.enum(['createdAt', 'updatedAt', 'name']).default('createdAt'), order: SortOrder.default('desc'),
+});
+export const DealListQuery = ListQuery.extend({
+  q: z.string().trim().max(200).optional(), ownerId: Id.optional(), pipelineId: Id.optional(), stageId: Id.optional(),
+  contactId: Id.optional(), companyId: Id.optional(), status: DealStatus.optional(),
+  sort: z.enum(['createdAt', 'updatedAt', 'name', 'amount', 'closeDate']).default('createdAt'), order: SortOrder.default('desc'),
+});
+export const ActivityListQuery = ListQuery.extend({ type: ActivityType.optional(), contactId: Id.optional(), dealId: Id.optional(), userId: Id.optional() });
+export const TimelineQuery = ListQuery.extend({ type: ActivityType.optional() });
+export const BoardQuery = z.object({ ownerId: z.union([Id, z.literal('me'), z.literal('team')]).optional() });
+
+export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown() }) });
+
+export type UserRecord = z.infer<typeof UserRecord>;
+export type CompanyRecord = z.infer<typeof CompanyRecord>;
+export type ContactRecord = z.infer<typeof ContactRecord>;
+export type DealRecord = z.infer<typeof DealRecord>;
+export type StageRecord = z.infer<typeof StageRecord>;
+export type PipelineRecord = z.infer<typeof PipelineRecord>;
+export type ActivityRecord = z.infer<typeof ActivityRecord>;
+export type CustomFieldRecord = z.infer<typeof CustomFieldRecord>;
+export type ShareRecord = z.infer<typeof ShareRecord>;
+export type StageHistoryRecord = z.infer<typeof StageHistoryRecord>;
+export type Board = z.infer<typeof Board>;
+export type BoardStage = z.infer<typeof BoardStage>;
+export type Inbox = z.infer<typeof Inbox>;
+export type Role = z.infer<typeof Role>;
+export type ActivityType = z.infer<typeof ActivityType>;
