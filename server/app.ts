@@ -25,6 +25,7 @@ import { pipelineRoutes } from './pipelines/pipeline.routes.js';
 import { activityRoutes } from './activities/activity.routes.js';
 import { customFieldRoutes } from './custom-fields/custom-field.routes.js';
 import type { PulseContext, PulseExtension } from './extension.js';
+import { EventFeed } from './events/feed.js';
 
 const clientDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../client/dist');
 
@@ -97,8 +98,11 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
   app.use(errorHandler(log));
 
   const server = http.createServer(app);
+  const feed = new EventFeed();
+  // Org changes made on any node reach every node's visibility cache through the feed.
+  feed.on((e) => { if (e.type === 'user.created' || e.type === 'user.updated') vis.invalidateOrg(e.tenantId); });
   const ctx: Pulse = {
-    config, log, orm, wp, vis, services, app, server, extensions,
+    config, log, orm, wp, vis, services, app, server, extensions, feed,
     async listen(port = config.port, host = config.host) {
       await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(port, host, () => resolve()); });
       const a = server.address();

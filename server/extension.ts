@@ -6,6 +6,7 @@ import type { Logger } from './log.js';
 import type { WritePath } from './db/write.js';
 import type { Visibility } from './visibility/visibility.js';
 import type { Services } from './services.js';
+import type { EventFeed } from './events/feed.js';
 
 /** What an extension gets to hook into: the same pieces the REST API is built from. */
 export interface PulseContext {
@@ -17,6 +18,8 @@ export interface PulseContext {
   services: Services;
   app: Express;
   server: http.Server;
+  /** Committed events arriving at this node (filled by the live-event layer). */
+  feed: EventFeed;
 }
 
 /**

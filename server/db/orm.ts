@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { entities } from './entities.js';
+import { migrationsList } from '../../migrations/index.js';
 
 export const migrationsPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
@@ -22,7 +23,7 @@ function baseOptions(): Partial<Options> {
     migrations: {
       path: migrationsPath,
       pathTs: migrationsPath,
-      glob: '!(*.d).{js,ts}',
+      migrationsList,
       transactional: true,
       allOrNothing: true,
       snapshot: false,

@@ -1,0 +1,7 @@
+// Every migration, in order. Listed explicitly (not globbed) so they load the same under tsx, vitest
+// and any bundler; server/db/make-migration.ts appends new ones here.
+import { Migration20261125103713 } from './Migration20261125103713.js';
+
+export const migrationsList = [
+  { name: 'Migration20261125103713', class: Migration20261125103713 },
+];

@@ -1,0 +1,20 @@
+import { loadConfig, type Config } from '../../server/config.js';
+import { createPulse, type Pulse, type CreateOptions } from '../../server/app.js';
+import type { PulseExtension } from '../../server/extension.js';
+
+export interface TestNode { pulse: Pulse; url: string; close: () => Promise<void> }
+
+/** Starts one real server node (HTTP on a random port) against the given database. */
+export async function startNode(opts: { databaseUrl: string | null; dataDir?: string; redisUrl?: string | null; extensions?: (cfg: Config) => PulseExtension[] | Promise<PulseExtension[]>; env?: Record<string, string>; create?: CreateOptions } ): Promise<TestNode> {
+  const config = loadConfig({
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
+    ...(opts.dataDir ? { DATA_DIR: opts.dataDir } : {}),
+    ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
+    SEED_DEMO: '0',
+    ...opts.env,
+  });
+  const pulse = await createPulse(config, { ...opts.create, extensions: opts.extensions ? await opts.extensions(config) : [] });
+  const url = await pulse.listen(0, '127.0.0.1');
+  return { pulse, url, close: () => pulse.close() };
+}
