@@ -1,7 +1,9 @@
 // Every migration, in order. Listed explicitly (not globbed) so they load the same under tsx, vitest
 // and any bundler; server/db/make-migration.ts appends new ones here.
 import { Migration20261125103713 } from './Migration20261125103713.js';
+import { Migration20261125104825 } from './Migration20261125104825.js';
 
 export const migrationsList = [
   { name: 'Migration20261125103713', class: Migration20261125103713 },
+  { name: 'Migration20261125104825', class: Migration20261125104825 },
 ];
