@@ -55,7 +55,12 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
   // Login limits are shared across nodes through Redis when there is one.
   const limiterRedis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false }) : null;
   limiterRedis?.on('error', () => {});
-  const limiter = new RateLimiter({ prefix: 'pulse:rl', ...(opts.loginLimit ?? { max: 10, windowMs: 15 * 60_000 }) }, limiterRedis);
+  // Per account: few tries. Per address: more, since offices share one address.
+  const loginLimit = opts.loginLimit ?? { max: 10, windowMs: 15 * 60_000 };
+  const limiter = {
+    account: new RateLimiter({ prefix: 'pulse:rl:acct', ...loginLimit }, limiterRedis),
+    address: new RateLimiter({ prefix: 'pulse:rl:addr', max: loginLimit.max * 20, windowMs: loginLimit.windowMs }, limiterRedis),
+  };
 
   const app = express();
   app.disable('x-powered-by');

@@ -26,13 +26,13 @@ export function requireAuth(auth: AuthService) {
   };
 }
 
-export function authRoutes(pub: Router, priv: Router, auth: AuthService, users: UserService, limiter: RateLimiter, opts: { cookieSecure: boolean; sessionTtlMs: number }) {
+export function authRoutes(pub: Router, priv: Router, auth: AuthService, users: UserService, limiter: { account: RateLimiter; address: RateLimiter }, opts: { cookieSecure: boolean; sessionTtlMs: number }) {
   const setCookie = (res: Response, token: string) =>
     res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: opts.cookieSecure, maxAge: opts.sessionTtlMs, path: '/' });
 
   route(pub, { method: 'post', path: '/auth/signup', summary: 'Create a workspace and its first admin', tag: 'auth', body: SignupInput, response: AuthResult, status: 201, auth: false },
     async ({ body, req, res }) => {
-      const wait = await limiter.hit(`signup:${req.ip}`);
+      const wait = await limiter.address.hit(`signup:${req.ip}`);
       if (wait) throw new AppError(429, 'RATE_LIMITED', 'Too many sign-ups; try again later', { retryAfter: wait });
       const out = await auth.signup(body);
       setCookie(res, out.token);
@@ -42,11 +42,11 @@ export function authRoutes(pub: Router, priv: Router, auth: AuthService, users: 
   route(pub, { method: 'post', path: '/auth/login', summary: 'Sign in; sets the session cookie and returns a bearer token', tag: 'auth', body: LoginInput, response: AuthResult, auth: false },
     async ({ body, req, res }) => {
       // Both per address and per account, so neither one attacker nor a botnet against one account gets far.
-      const waits = await Promise.all([limiter.hit(`login-ip:${req.ip}`), limiter.hit(`login-email:${body.email}`)]);
+      const waits = await Promise.all([limiter.address.hit(`login-ip:${req.ip}`), limiter.account.hit(`login-email:${body.email}`)]);
       const wait = Math.max(...waits);
       if (wait) { res.setHeader('Retry-After', String(wait)); throw new AppError(429, 'RATE_LIMITED', 'Too many sign-in attempts; try again later', { retryAfter: wait }); }
       const out = await auth.login(body);
-      await limiter.reset(`login-email:${body.email}`);
+      await limiter.account.reset(`login-email:${body.email}`);
       setCookie(res, out.token);
       return out;
     });

@@ -14,7 +14,8 @@ export async function startNode(opts: { databaseUrl: string | null; dataDir?: st
     SEED_DEMO: '0',
     ...opts.env,
   });
-  const pulse = await createPulse(config, { ...opts.create, extensions: opts.extensions ? await opts.extensions(config) : [] });
+  // Tests log in a lot from one address and may share one Redis: generous limits unless a test asks otherwise.
+  const pulse = await createPulse(config, { loginLimit: { max: 1000, windowMs: 60_000 }, ...opts.create, extensions: opts.extensions ? await opts.extensions(config) : [] });
   const url = await pulse.listen(0, '127.0.0.1');
   return { pulse, url, close: () => pulse.close() };
 }
