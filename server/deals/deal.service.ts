@@ -142,7 +142,8 @@ export class DealService {
       const to = toStage(target);
       await run(tx.em, `update deals set stage_id = ?, status = ?, closed_at = ${to.outcome === 'OPEN' ? 'null' : 'now()'},
         version = version + 1, updated_at = now() where id = ?`, [to.id, to.outcome, id]);
-      await run(tx.em, 'insert into deal_stage_history (id, tenant_id, deal_id, from_stage_id, to_stage_id, changed_by_id) values (?, ?, ?, ?, ?, ?)',
+      // clock_timestamp(), not now(): the row lock above may have made us wait, and history must order by when moves applied.
+      await run(tx.em, 'insert into deal_stage_history (id, tenant_id, deal_id, from_stage_id, to_stage_id, changed_by_id, changed_at) values (?, ?, ?, ?, ?, ?, clock_timestamp())',
         [crypto.randomUUID(), v.tenantId, id, from.id, to.id, v.id]);
       const rec = await loadDeal(tx.em, id);
       const audience = await this.dealAudience(tx, rec);
