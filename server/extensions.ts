@@ -1,7 +1,8 @@
 import type { Config } from './config.js';
 import type { PulseExtension } from './extension.js';
+import { realtimeExtension } from './realtime/realtime.extension.js';
 
 /** The extensions a production node runs, in order. */
 export async function defaultExtensions(_config: Config): Promise<PulseExtension[]> {
-  return [];
+  return [realtimeExtension()];
 }

@@ -1,0 +1,169 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { Server } from 'socket.io';
+import type { PulseContext } from '../extension.js';
+import { AppError, notFound, validationFailed, zodDetails } from '../http/errors.js';
+import { PresenceEvents, type PresenceState, type PresenceTarget } from '../../shared/events.js';
+import type { Bus } from './bus.js';
+import type { LiveSocket } from './live-socket.js';
+import { answerError, splitArgs, type LiveSockets } from './sockets.js';
+
+/** Who is looking at a record right now, across nodes. Entries expire unless their node keeps refreshing them. */
+interface Entry { userId: string; name: string; exp: number }
+
+interface PresenceStore {
+  put(key: string, member: string, e: Entry): Promise<void>;
+  remove(key: string, member: string): Promise<void>;
+  /** Live entries; expired ones (a node died) are dropped, and reported so the change can be announced. */
+  list(key: string): Promise<{ live: Entry[]; pruned: boolean }>;
+}
+
+class MemoryStore implements PresenceStore {
+  private m = new Map<string, Map<string, Entry>>();
+  async put(key: string, member: string, e: Entry) { (this.m.get(key) ?? this.m.set(key, new Map()).get(key)!).set(member, e); }
+  async remove(key: string, member: string) { this.m.get(key)?.delete(member); if (this.m.get(key)?.size === 0) this.m.delete(key); }
+  async list(key: string) {
+    const now = Date.now();
+    const live = [...(this.m.get(key)?.values() ?? [])].filter((e) => e.exp > now);
+    return { live, pruned: false };
+  }
+}
+
+class RedisStore implements PresenceStore {
+  constructor(private r: Redis, private ttlMs: number) {}
+  async put(key: string, member: string, e: Entry) {
+    await this.r.multi().hset(key, member, JSON.stringify(e)).pexpire(key, this.ttlMs * 2).exec();
+  }
+  async remove(key: string, member: string) { await this.r.hdel(key, member); }
+  async list(key: string) {
+    const all = await this.r.hgetall(key);
+    const now = Date.now();
+    const live: Entry[] = [];
+    const dead: string[] = [];
+    for (const [member, raw] of Object.entries(all)) {
+      try { const e = JSON.parse(raw) as Entry; if (e.exp > now) live.push(e); else dead.push(member); } catch { dead.push(member); }
+    }
+    if (dead.length) await this.r.hdel(key, ...dead);
+    return { live, pruned: dead.length > 0 };
+  }
+}
+
+const Target = z.object({ entityType: z.enum(['deal', 'contact', 'company']), entityId: z.uuid() }).strict();
+const MAX_WATCHED = 20;
+
+export class Presence {
+  private store: PresenceStore;
+  /** Records each local socket watches: socket id → key → target. */
+  private watching = new Map<string, Map<string, PresenceTarget>>();
+  private sockets = new Map<string, LiveSocket>();
+  private timer: NodeJS.Timeout;
+
+  constructor(private ctx: PulseContext, private io: Server, private bus: Bus, private prefix: string, private ttlMs: number) {
+    this.store = bus.redis ? new RedisStore(bus.redis, ttlMs) : new MemoryStore();
+    bus.onPresence((s) => { void this.push(s.key); });
+    this.timer = setInterval(() => { void this.heartbeat(); }, Math.max(200, Math.floor(ttlMs / 3)));
+    this.timer.unref();
+  }
+
+  attach(live: LiveSockets) { live.onSocket((ls) => this.onSocket(ls)); }
+
+  private key(tenantId: string, t: PresenceTarget) { return `${this.prefix}:presence:${tenantId}:${t.entityType}:${t.entityId}`; }
+
+  private onSocket(ls: LiveSocket) {
+    const id = ls.socket.id;
+    this.sockets.set(id, ls);
+    ls.socket.on(PresenceEvents.join, (...args: unknown[]) => {
+      const { input, ack } = splitArgs(args);
+      this.join(ls, input).then((state) => ack?.({ ok: true, state }), (err) => answerError(ack, ls, err));
+    });
+    ls.socket.on(PresenceEvents.leave, (...args: unknown[]) => {
+      const { input, ack } = splitArgs(args);
+      const p = Target.safeParse(input);
+      if (!p.success) return answerError(ack, ls, validationFailed(zodDetails(p.error)));
+      this.leave(ls, this.key(ls.viewer.tenantId, p.data)).then(() => ack?.({ ok: true }), (err) => answerError(ack, ls, err));
+    });
+    ls.socket.on('disconnect', () => {
+      const keys = [...(this.watching.get(id)?.keys() ?? [])];
+      this.watching.delete(id);
+      this.sockets.delete(id);
+      for (const k of keys) void this.store.remove(k, id).then(() => this.signal(k), () => {});
+    });
+  }
+
+  private async join(ls: LiveSocket, input: unknown): Promise<PresenceState> {
+    const p = Target.safeParse(input);
+    if (!p.success) throw validationFailed(zodDetails(p.error));
+    const t = p.data;
+    const em = this.ctx.wp.read();
+    const v = ls.viewer;
+    const access = t.entityType === 'deal' ? await this.ctx.vis.dealAccess(em, v, t.entityId)
+      : t.entityType === 'contact' ? await this.ctx.vis.contactAccess(em, v, t.entityId)
+      : await this.ctx.vis.companyAccess(em, v, t.entityId);
+    if (!access) throw notFound(t.entityType === 'deal' ? 'Deal' : t.entityType === 'contact' ? 'Contact' : 'Company');
+    const mine = this.watching.get(ls.socket.id) ?? new Map<string, PresenceTarget>();
+    const k = this.key(v.tenantId, t);
+    if (!mine.has(k) && mine.size >= MAX_WATCHED) throw new AppError(429, 'TOO_MANY_WATCHED', `A socket can be present on at most ${MAX_WATCHED} records`);
+    try {
+      await this.store.put(k, ls.socket.id, { userId: v.id, name: v.name, exp: Date.now() + this.ttlMs });
+    } catch { throw new AppError(503, 'PRESENCE_UNAVAILABLE', 'Presence is unavailable right now'); }
+    mine.set(k, t);
+    this.watching.set(ls.socket.id, mine);
+    await ls.socket.join(k);
+    await this.signal(k);
+    return this.state(k, t, (await this.store.list(k)).live);
+  }
+
+  private async leave(ls: LiveSocket, k: string): Promise<void> {
+    if (!this.watching.get(ls.socket.id)?.delete(k)) return;
+    await ls.socket.leave(k);
+    try { await this.store.remove(k, ls.socket.id); } catch { /* it expires by itself */ }
+    await this.signal(k);
+  }
+
+  private async signal(key: string) {
+    if (this.bus.kind === 'local' || !this.bus.healthy()) { await this.push(key); return; }
+    try { await this.bus.publishPresence({ key }); } catch { await this.push(key); }
+  }
+
+  private state(key: string, t: PresenceTarget, live: Entry[]): PresenceState {
+    const users = new Map<string, string>();
+    for (const e of live) users.set(e.userId, e.name);
+    return { ...t, users: [...users].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id)) };
+  }
+
+  /** Sends the record's current presence to this node's sockets on it (joined only after a visibility check). */
+  private async push(key: string) {
+    const room = this.io.sockets.adapter.rooms.get(key);
+    if (!room || room.size === 0) return;
+    const target = this.targetOf(room, key);
+    if (!target) return;
+    try {
+      const { live } = await this.store.list(key);
+      this.io.to(key).emit(PresenceEvents.state, this.state(key, target, live));
+    } catch { /* the store is away; the next change or heartbeat retries */ }
+  }
+
+  private targetOf(room: Set<string>, key: string): PresenceTarget | undefined {
+    for (const sid of room) { const t = this.watching.get(sid)?.get(key); if (t) return t; }
+    return undefined;
+  }
+
+  /** Keeps this node's entries alive and announces entries whose node stopped refreshing them. */
+  private async heartbeat() {
+    const exp = Date.now() + this.ttlMs;
+    const keys = new Set<string>();
+    for (const [sid, m] of this.watching) {
+      const ls = this.sockets.get(sid);
+      if (!ls) continue;
+      for (const k of m.keys()) {
+        keys.add(k);
+        await this.store.put(k, sid, { userId: ls.viewer.id, name: ls.viewer.name, exp }).catch(() => {});
+      }
+    }
+    for (const k of keys) {
+      try { if ((await this.store.list(k)).pruned) await this.signal(k); } catch { /* retried next beat */ }
+    }
+  }
+
+  close() { clearInterval(this.timer); }
+}

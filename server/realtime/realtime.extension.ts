@@ -1,0 +1,79 @@
+import type { PulseContext, PulseExtension } from '../extension.js';
+import { one } from '../db/sql.js';
+import { LocalBus, RedisBus, type Bus } from './bus.js';
+import { Sequencer } from './sequencer.js';
+import { Relay } from './relay.js';
+import { LiveSockets } from './sockets.js';
+import { Presence } from './presence.js';
+
+export interface RealtimeOptions {
+  /** Defaults to the node's REDIS_URL; without one the node runs alone on an in-process bus. */
+  redisUrl?: string | null;
+  /** Redis key and channel prefix. Defaults to one per database, so unrelated deployments on one Redis stay apart. */
+  prefix?: string;
+  maxReplay?: number;
+  presenceTtlMs?: number;
+  tickMs?: number;
+  reconcileMs?: number;
+  sweepAfterMs?: number;
+  sessionRecheckMs?: number;
+}
+
+/**
+ * The live-event layer: committed events to the right browsers on every node (Redis fan-out, outbox
+ * as the source of truth), replay on reconnect, and presence on records.
+ */
+export function realtimeExtension(opts: RealtimeOptions = {}): PulseExtension & { parts?: { bus: Bus; sequencer: Sequencer; relay: Relay; sockets: LiveSockets; presence: Presence } } {
+  let bus: Bus;
+  let parts: { bus: Bus; sequencer: Sequencer; relay: Relay; sockets: LiveSockets; presence: Presence } | undefined;
+  const ext: PulseExtension & { parts?: typeof parts } = {
+    name: 'realtime',
+    async attach(ctx: PulseContext) {
+      const log = ctx.log.child({ ext: 'realtime' });
+      const redisUrl = opts.redisUrl !== undefined ? opts.redisUrl : ctx.config.redisUrl;
+      const db = await one<{ name: string }>(ctx.wp.read(), 'select current_database() as name');
+      const prefix = opts.prefix ?? `pulse:${db?.name ?? 'db'}`;
+      if (redisUrl) {
+        const rb = new RedisBus(redisUrl, prefix, ctx.config.nodeId, log);
+        await rb.ready();
+        bus = rb;
+      } else bus = new LocalBus();
+      const sequencer = new Sequencer(() => ctx.wp.read(), ctx.feed, log);
+      // Listen before taking the baseline, so nothing committed in between is missed.
+      const relay = new Relay(ctx.wp, bus, sequencer, log, {
+        tickMs: opts.tickMs ?? 500,
+        reconcileMs: opts.reconcileMs ?? 10_000,
+        sweepAfterMs: opts.sweepAfterMs ?? 2_000,
+        retentionMs: ctx.config.eventRetentionMs,
+        pruneEveryMs: 10 * 60_000,
+      });
+      await sequencer.start();
+      relay.start();
+      const sockets = new LiveSockets(ctx, sequencer, { maxReplay: opts.maxReplay ?? 1000, recheckMs: opts.sessionRecheckMs ?? 30_000 });
+      const presence = new Presence(ctx, sockets.io, bus, prefix, opts.presenceTtlMs ?? 30_000);
+      presence.attach(sockets);
+      parts = { bus, sequencer, relay, sockets, presence };
+      ext.parts = parts;
+    },
+    health() {
+      if (!parts) return { status: 'starting' };
+      return {
+        bus: parts.bus.kind,
+        connected: parts.bus.healthy(),
+        sockets: parts.sockets.count(),
+        published: parts.relay.published,
+        publishFailed: parts.relay.failed,
+      };
+    },
+    degraded() { return !!parts && !parts.bus.healthy(); },
+    async close() {
+      if (!parts) return;
+      parts.presence.close();
+      await parts.sockets.close();
+      await parts.relay.close();
+      parts.sequencer.stop();
+      await parts.bus.close();
+    },
+  };
+  return ext;
+}
