@@ -15,6 +15,7 @@ import { Visibility } from './visibility/visibility.js';
 import { createServices, type Services } from './services.js';
 import { errorHandler, AppError, errorBody } from './http/errors.js';
 import { openApiDocument } from './http/openapi.js';
+import { route } from './http/route.js';
 import { RateLimiter } from './auth/rate-limit.js';
 import { authRoutes, requireAuth } from './auth/auth.routes.js';
 import { userRoutes } from './users/user.routes.js';
@@ -51,7 +52,7 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
 
   const wp = new WritePath(orm);
   const vis = new Visibility();
-  const services = createServices(wp, vis, log, config.sessionTtlMs);
+  const services = createServices(wp, vis, log, { sessionTtlMs: config.sessionTtlMs, embedded: !config.databaseUrl });
   // Login limits are shared across nodes through Redis when there is one.
   const limiterRedis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false }) : null;
   limiterRedis?.on('error', () => {});
@@ -77,7 +78,7 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
   const priv = express.Router();
   const extensions = opts.extensions ?? [];
 
-  pub.get('/health', async (_req, res) => {
+  route(pub, { method: 'get', path: '/health', summary: 'Node health: database, bus and extensions', tag: 'meta', auth: false }, async ({ res }) => {
     const out: Record<string, unknown> = { status: 'ok', node: config.nodeId };
     try { await wp.read().execute('select 1'); out.database = 'ok'; } catch { out.database = 'down'; out.status = 'degraded'; }
     for (const e of extensions) {
@@ -86,7 +87,7 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
     }
     res.status(out.database === 'ok' ? 200 : 503).json(out);
   });
-  pub.get('/openapi.json', (_req, res) => { res.json(openApiDocument()); });
+  route(pub, { method: 'get', path: '/openapi.json', summary: 'This document', tag: 'meta', auth: false }, async () => openApiDocument());
 
   authRoutes(pub, priv, services.auth, services.users, limiter, { cookieSecure: config.cookieSecure, sessionTtlMs: config.sessionTtlMs });
   userRoutes(priv, services.users);

@@ -21,15 +21,15 @@ export interface Services {
   customFields: CustomFieldService;
 }
 
-export function createServices(wp: WritePath, vis: Visibility, log: Logger, sessionTtlMs: number): Services {
+export function createServices(wp: WritePath, vis: Visibility, log: Logger, opts: { sessionTtlMs: number; embedded: boolean }): Services {
   return {
-    auth: new AuthService(wp, sessionTtlMs),
+    auth: new AuthService(wp, opts.sessionTtlMs),
     users: new UserService(wp, vis),
     companies: new CompanyService(wp, vis),
     contacts: new ContactService(wp, vis),
     deals: new DealService(wp, vis),
     pipelines: new PipelineService(wp),
     activities: new ActivityService(wp, vis),
-    customFields: new CustomFieldService(wp, log),
+    customFields: new CustomFieldService(wp, log, opts.embedded),
   };
 }

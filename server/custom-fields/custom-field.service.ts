@@ -79,7 +79,7 @@ export async function customFilters(em: Em, tenantId: string, entityType: Entity
 }
 
 export class CustomFieldService {
-  constructor(private wp: WritePath, private log: Logger) {}
+  constructor(private wp: WritePath, private log: Logger, private embedded = false) {}
 
   async list(v: Viewer, entityType?: EntityType): Promise<CustomFieldRecord[]> {
     const em = this.wp.read();
@@ -132,10 +132,12 @@ export class CustomFieldService {
     const name = `cf_${tenantId.replace(/-/g, '').slice(0, 12)}_${table}_${f.fieldName}`.slice(0, 63);
     const ddl = (mode: string) => `create index ${mode} if not exists "${name}" on "${table}" ((custom_data ->> '${f.fieldName}')) where tenant_id = '${tenantId}'`;
     const em = this.wp.read();
+    // PGlite has a single connection, so nothing could write while the index builds anyway.
+    if (this.embedded) { await em.execute(ddl('')); return; }
     try {
       await em.execute(ddl('concurrently'));
     } catch (err) {
-      // PGlite (single connection) may refuse CONCURRENTLY; a plain build is equivalent there.
+      // A failed concurrent build leaves an INVALID index behind; drop it and build in place.
       this.log.warn({ err, name }, 'concurrent index build failed, building in place');
       await em.execute(`drop index if exists "${name}"`);
       await em.execute(ddl(''));

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../helpers/db.js';
+import { startNode, type TestNode } from '../helpers/server.js';
+import { createOrg, type Org } from '../helpers/api.js';
+
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let node: TestNode;
+let org: Org;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  node = await startNode({ databaseUrl: db.url });
+  org = await createOrg(node.url, 'outbox');
+});
+afterAll(async () => { await node?.close(); await db?.drop(); });
+
+async function eventsSince(seq: number) {
+  const em = node.pulse.wp.read();
+  const t: any[] = await em.execute(`select tenant_id from users where id = ?`, [org.rep1.id]);
+  const r: any[] = await em.execute(`select seq::int as seq, type, entity_id, payload, audience::text[] as audience from outbox_events where tenant_id = ? and seq > ? order by seq`, [t[0].tenant_id, seq]);
+  return r.map((e) => ({ ...e, audience: typeof e.audience === 'string' ? e.audience.replace(/[{}]/g, '').split(',').filter(Boolean) : e.audience }));
+}
+async function lastSeq() { const e = await eventsSince(0); return e.length ? e[e.length - 1].seq : 0; }
+
+describe('outbox', () => {
+  it('every mutation appends its events in the same transaction, with the REST shape and the right audience', async () => {
+    const s0 = await lastSeq();
+    const c = (await org.rep1.api.post('/contacts', { firstName: 'Evt' })).body;
+    const d = (await org.rep1.api.post('/deals', { name: 'Evt deal', contactId: c.id, pipelineId: org.pipelineId })).body;
+    const moved = (await org.rep1.api.post(`/deals/${d.id}/move`, { stageId: org.stages[2].id })).body;
+    const task = (await org.rep1.api.post('/activities', { type: 'TASK', contactId: c.id, subject: 'follow up', scheduledAt: new Date(Date.now() + 3600_000).toISOString() })).body;
+    await org.rep1.api.patch(`/activities/${task.id}`, { completed: true });
+    await org.rep1.api.del(`/deals/${d.id}`);
+    const ev = await eventsSince(s0);
+    expect(ev.map((e) => e.type)).toEqual(['contact.created', 'deal.created', 'deal.moved', 'activity.created', 'activity.created', 'inbox.updated', 'activity.updated', 'inbox.updated', 'deal.deleted']);
+    // Gap-free per tenant.
+    ev.forEach((e, i) => expect(e.seq).toBe(s0 + 1 + i));
+    expect(ev[0].payload).toEqual(c);
+    expect(ev[2].payload).toMatchObject({ ...moved, fromStageId: org.stages[0].id });
+    const ownerSide = [org.admin.id, org.manager.id, org.rep1.id].sort();
+    for (const e of ev.filter((x) => x.type !== 'inbox.updated')) expect([...e.audience].sort()).toEqual(ownerSide);
+    for (const e of ev.filter((x) => x.type === 'inbox.updated')) expect(e.audience).toEqual([org.rep1.id]);
+    expect(ev[7].payload).toMatchObject({ reason: 'completed', userId: org.rep1.id, overdueCount: 0 });
+  });
+
+  it('a share adds the shared user to the contact’s audience', async () => {
+    const c = (await org.rep2.api.post('/contacts', { firstName: 'Shared' })).body;
+    await org.rep2.api.post(`/contacts/${c.id}/shares`, { userId: org.solo.id, permission: 'READ' });
+    const s0 = await lastSeq();
+    await org.rep2.api.patch(`/contacts/${c.id}`, { jobTitle: 'VP' });
+    const [e] = await eventsSince(s0);
+    expect(e.type).toBe('contact.updated');
+    expect([...e.audience].sort()).toEqual([org.admin.id, org.manager.id, org.rep2.id, org.solo.id].sort());
+  });
+
+  it('a failed mutation appends nothing', async () => {
+    const s0 = await lastSeq();
+    const d = (await org.rep1.api.post('/deals', { name: 'x', pipelineId: org.pipelineId })).body;
+    const s1 = await lastSeq();
+    expect(s1).toBe(s0 + 1);
+    expect((await org.rep1.api.post(`/deals/${d.id}/move`, { stageId: d.stageId, version: 99 })).status).toBe(409);
+    expect((await org.rep2.api.patch(`/deals/${d.id}`, { name: 'y' })).status).toBe(404);
+    expect(await lastSeq()).toBe(s1);
+  });
+
+  it('concurrent writers get distinct, gap-free sequence numbers', async () => {
+    const s0 = await lastSeq();
+    await Promise.all(Array.from({ length: 20 }, (_, i) => [org.rep1, org.rep2, org.manager][i % 3].api.post('/contacts', { firstName: 'C' + i })));
+    const ev = await eventsSince(s0);
+    expect(ev.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => s0 + 1 + i));
+  });
+});
