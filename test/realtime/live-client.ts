@@ -3,7 +3,7 @@ import type { EventEnvelope, LiveReady } from '../../shared/events.js';
 
 /** A real Socket.IO client that records what it receives, for the live-event tests. */
 export class LiveClient {
-  events: EventEnvelope[] = [];
+  events: EventEnvelope<any>[] = [];
   other: { name: string; body: any }[] = [];
   ready: LiveReady | null = null;
   private waiters: (() => void)[] = [];
