@@ -16,6 +16,8 @@ export interface Config {
   eventRetentionMs: number;
   sessionTtlMs: number;
   cookieSecure: boolean;
+  /** Express 'trust proxy' setting, so rate limits see the client's address behind a proxy. */
+  trustProxy: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -35,5 +37,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventRetentionMs: Number(env.EVENT_RETENTION_HOURS ?? 72) * 3600_000,
     sessionTtlMs: Number(env.SESSION_TTL_HOURS ?? 24 * 14) * 3600_000,
     cookieSecure: env.COOKIE_SECURE === '1',
+    trustProxy: env.TRUST_PROXY ?? 'loopback',
   };
 }
