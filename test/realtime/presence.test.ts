@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { createTestDatabase, REDIS_URL } from '../helpers/db.js';
+import { startNode, type TestNode } from '../helpers/server.js';
+import { createOrg, type Org } from '../helpers/api.js';
+import { realtimeExtension } from '../../server/realtime/realtime.extension.js';
+import { connect, type LiveClient } from './live-client.js';
+
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let a: TestNode;
+let b: TestNode;
+let org: Org;
+let dealId: string;
+const clients: LiveClient[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const ext = () => [realtimeExtension({ presenceTtlMs: 900 })];
+  a = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: ext });
+  b = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: ext });
+  org = await createOrg(a.url, 'presence');
+  dealId = (await org.rep1.api.post('/deals', { name: 'watched', pipelineId: org.pipelineId })).body.id;
+});
+afterAll(async () => { for (const c of clients) c.close(); await a?.close(); await b?.close(); await db?.drop(); });
+
+const open = async (node: TestNode, token: string) => { const c = await connect(node.url, { token }); clients.push(c); return c; };
+const names = (s: any) => s.users.map((u: any) => u.name);
+const lastState = (c: LiveClient) => [...c.other].reverse().find((m) => m.name === 'presence.state')?.body;
+
+describe('presence', () => {
+  it('shows who is on a record across nodes, and drops them when they leave or disconnect', async () => {
+    const rep = await open(a, org.rep1.token);
+    const mgr = await open(b, org.manager.token);
+    const r1 = await rep.request('presence.join', { entityType: 'deal', entityId: dealId });
+    expect(r1.ok).toBe(true);
+    expect(names(r1.state)).toEqual(['rep1']);
+    const r2 = await mgr.request('presence.join', { entityType: 'deal', entityId: dealId });
+    expect(names(r2.state)).toEqual(['manager', 'rep1']);
+    await rep.until((c) => { const s = lastState(c); return s && names(s).join() === 'manager,rep1'; });
+    // A second tab of the same user is one person.
+    const tab2 = await open(b, org.manager.token);
+    const r3 = await tab2.request('presence.join', { entityType: 'deal', entityId: dealId });
+    expect(names(r3.state)).toEqual(['manager', 'rep1']);
+
+    expect(await mgr.request('presence.leave', { entityType: 'deal', entityId: dealId })).toEqual({ ok: true });
+    tab2.close();
+    await rep.until((c) => { const s = lastState(c); return s && names(s).join() === 'rep1'; });
+    expect(lastState(rep)).toMatchObject({ entityType: 'deal', entityId: dealId });
+  });
+
+  it('refuses records the viewer may not see, as not found, and bad input as 400', async () => {
+    const rep2 = await open(b, org.rep2.token);
+    const hidden = await rep2.request('presence.join', { entityType: 'deal', entityId: dealId });
+    expect(hidden).toMatchObject({ status: 404, error: { code: 'NOT_FOUND' } });
+    const missing = await rep2.request('presence.join', { entityType: 'deal', entityId: '00000000-0000-4000-8000-000000000000' });
+    expect(missing.error.code).toBe('NOT_FOUND');
+    for (const bad of [null, {}, { entityType: 'tenant', entityId: dealId }, { entityType: 'deal', entityId: 'x' }, { entityType: 'deal', entityId: dealId, more: 1 }]) {
+      expect(await rep2.request('presence.join', bad)).toMatchObject({ status: 400, error: { code: 'VALIDATION_FAILED' } });
+    }
+    expect(await rep2.request('presence.leave', 'nope')).toMatchObject({ status: 400 });
+    // Nobody on the record heard of rep2.
+    const watcher = await open(a, org.admin.token);
+    const s = await watcher.request('presence.join', { entityType: 'deal', entityId: dealId });
+    expect(names(s.state)).not.toContain('rep2');
+  });
+
+  it('expires entries of a node that stopped refreshing them and tells the watchers', async () => {
+    const admin = await open(a, org.admin.token);
+    const key = `pulse:${new URL(db.url).pathname.slice(1)}:presence:${admin.ready!.tenantId}:deal:${dealId}`;
+    const r = new Redis(REDIS_URL);
+    const ghost = (exp: number) => JSON.stringify({ userId: '00000000-0000-4000-8000-0000000000aa', name: 'Ghost', exp });
+    // An entry as a crashed node leaves it: nobody will refresh or remove it.
+    await r.hset(key, 'ghost-socket', ghost(Date.now() + 3_600_000));
+    const joined = await admin.request('presence.join', { entityType: 'deal', entityId: dealId });
+    expect(names(joined.state)).toContain('Ghost');
+    // Its time runs out (as if its node stopped its heartbeat); the next heartbeat here announces it.
+    await r.hset(key, 'ghost-socket', ghost(Date.now() - 1));
+    r.disconnect();
+    const s = await admin.until((c) => { const st = lastState(c); return st && !names(st).includes('Ghost') && st; });
+    expect(names(s)).toContain('Admin');
+  });
+});
