@@ -32,5 +32,5 @@ export const LiveMessages = { ready: 'session.ready', expired: 'session.expired'
 export interface LiveReady { userId: string; tenantId: string; seq: number; node: string }
 export interface LiveResync { reason: 'expired' | 'too_far_behind' | 'unknown_seq'; seq: number }
 /** presence.join / presence.leave take a PresenceTarget; presence.state is pushed to everyone on the record. */
-export interface PresenceTarget { entityType: 'deal' | 'contact' | 'company'; entityId: string }
+export interface PresenceTarget { entityType: 'deal' | 'contact' | 'company' | 'pipeline'; entityId: string }
 export interface PresenceState extends PresenceTarget { users: { id: string; name: string }[] }

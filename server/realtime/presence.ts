@@ -5,6 +5,7 @@ import type { PulseContext } from '../extension.js';
 import { AppError, notFound, validationFailed, zodDetails } from '../http/errors.js';
 import { PresenceEvents, type PresenceState, type PresenceTarget } from '../../shared/events.js';
 import type { Bus } from './bus.js';
+import { loadPipeline } from '../pipelines/pipeline.service.js';
 import type { LiveSocket } from './live-socket.js';
 import { answerError, splitArgs, type LiveSockets } from './sockets.js';
 
@@ -48,7 +49,8 @@ class RedisStore implements PresenceStore {
   }
 }
 
-const Target = z.object({ entityType: z.enum(['deal', 'contact', 'company']), entityId: z.uuid() }).strict();
+// 'pipeline' is the board: every user of the tenant sees a pipeline's stages (its deals stay filtered by visibility).
+const Target = z.object({ entityType: z.enum(['deal', 'contact', 'company', 'pipeline']), entityId: z.uuid() }).strict();
 const MAX_WATCHED = 20;
 
 export class Presence {
@@ -98,8 +100,9 @@ export class Presence {
     const v = ls.viewer;
     const access = t.entityType === 'deal' ? await this.ctx.vis.dealAccess(em, v, t.entityId)
       : t.entityType === 'contact' ? await this.ctx.vis.contactAccess(em, v, t.entityId)
+      : t.entityType === 'pipeline' ? ((await loadPipeline(em, v.tenantId, t.entityId)) ? 'read' : null)
       : await this.ctx.vis.companyAccess(em, v, t.entityId);
-    if (!access) throw notFound(t.entityType === 'deal' ? 'Deal' : t.entityType === 'contact' ? 'Contact' : 'Company');
+    if (!access) throw notFound(t.entityType === 'deal' ? 'Deal' : t.entityType === 'contact' ? 'Contact' : t.entityType === 'pipeline' ? 'Pipeline' : 'Company');
     const mine = this.watching.get(ls.socket.id) ?? new Map<string, PresenceTarget>();
     const k = this.key(v.tenantId, t);
     if (!mine.has(k) && mine.size >= MAX_WATCHED) throw new AppError(429, 'TOO_MANY_WATCHED', `A socket can be present on at most ${MAX_WATCHED} records`);
