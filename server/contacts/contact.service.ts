@@ -101,6 +101,7 @@ export class ContactService {
       // A WRITE share lets you edit the contact, not give it away.
       if (input.ownerId && !(await this.vis.ownedScopeIncludes(tx.em, v, id))) throw new AppError(403, 'FORBIDDEN', 'Only the owner side can reassign a contact');
       const cur = await one(tx.em, 'select * from contacts where id = ? for update', [id]);
+      const before = input.ownerId && input.ownerId !== cur.owner_id ? await this.audience(tx, { id, ownerId: cur.owner_id }) : null;
       await this.checkRefs(tx.em, v, input.ownerId, input.companyId);
       if (input.email !== undefined) await this.checkEmail(tx.em, v, input.email, id);
       const custom = await validateCustomData(tx.em, v.tenantId, 'CONTACT', input.customData, cur.custom_data ?? {});
@@ -112,7 +113,10 @@ export class ContactService {
       sets.push('custom_data = ?::jsonb', 'updated_at = now()'); vals.push(JSON.stringify(custom));
       await run(tx.em, `update contacts set ${sets.join(', ')} where id = ?`, [...vals, id]).catch(mapUnique);
       const rec = toContact(await one(tx.em, 'select * from contacts where id = ?', [id]));
-      tx.emit('contact.updated', 'contact', id, rec, await this.audience(tx, rec));
+      const audience = await this.audience(tx, rec);
+      tx.emit('contact.updated', 'contact', id, rec, audience);
+      const lost = before?.filter((u) => !audience.includes(u)) ?? [];
+      if (lost.length) tx.emit('contact.deleted', 'contact', id, { id, reason: 'access_lost' }, lost);
       return rec;
     });
   }

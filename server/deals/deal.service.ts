@@ -99,7 +99,8 @@ export class DealService {
   async patch(v: Viewer, id: string, input: z.output<typeof DealPatchInput>): Promise<DealRecord> {
     return this.wp.write(v, async (tx) => {
       if (!(await this.vis.dealAccess(tx.em, v, id))) throw notFound('Deal');
-      const cur = await one(tx.em, 'select custom_data, version from deals where id = ? for update', [id]);
+      const cur = await one(tx.em, 'select custom_data, version, owner_id from deals where id = ? for update', [id]);
+      const before = input.ownerId && input.ownerId !== cur.owner_id ? await this.dealAudience(tx, { ownerId: cur.owner_id }) : null;
       if (input.version !== undefined && input.version !== Number(cur.version)) throw versionConflict(await loadDeal(tx.em, id));
       await this.checkRefs(tx.em, v, input);
       const custom = await validateCustomData(tx.em, v.tenantId, 'DEAL', input.customData, cur.custom_data ?? {});
@@ -110,7 +111,11 @@ export class DealService {
       sets.push('custom_data = ?::jsonb', 'version = version + 1', 'updated_at = now()'); vals.push(JSON.stringify(custom));
       await run(tx.em, `update deals set ${sets.join(', ')} where id = ?`, [...vals, id]);
       const rec = await loadDeal(tx.em, id);
-      tx.emit('deal.updated', 'deal', id, rec, await this.dealAudience(tx, rec));
+      const audience = await this.dealAudience(tx, rec);
+      tx.emit('deal.updated', 'deal', id, rec, audience);
+      // Reassignment can take the deal out of someone's sight: their screens must drop it, without seeing its new state.
+      const lost = before?.filter((u) => !audience.includes(u)) ?? [];
+      if (lost.length) tx.emit('deal.deleted', 'deal', id, { id, pipelineId: rec.pipelineId, stageId: rec.stageId, reason: 'access_lost' }, lost);
       return rec;
     });
   }

@@ -53,6 +53,17 @@ describe('outbox', () => {
     expect([...e.audience].sort()).toEqual([org.admin.id, org.manager.id, org.rep2.id, org.solo.id].sort());
   });
 
+  it('reassigning a deal tells those who lose sight of it that it is gone, without its new state', async () => {
+    const d = (await org.rep1.api.post('/deals', { name: 'Handover', pipelineId: org.pipelineId })).body;
+    const s0 = await lastSeq();
+    expect((await org.admin.api.patch(`/deals/${d.id}`, { ownerId: org.solo.id })).status).toBe(200);
+    const ev = await eventsSince(s0);
+    expect(ev.map((e) => e.type)).toEqual(['deal.updated', 'deal.deleted']);
+    expect([...ev[0].audience].sort()).toEqual([org.admin.id, org.solo.id].sort());
+    expect([...ev[1].audience].sort()).toEqual([org.manager.id, org.rep1.id].sort());
+    expect(ev[1].payload).toEqual({ id: d.id, pipelineId: d.pipelineId, stageId: d.stageId, reason: 'access_lost' });
+  });
+
   it('a failed mutation appends nothing', async () => {
     const s0 = await lastSeq();
     const d = (await org.rep1.api.post('/deals', { name: 'x', pipelineId: org.pipelineId })).body;
