@@ -71,7 +71,8 @@ export class RedisBus implements Bus {
 
   /** Waits (briefly) for both connections, so a node that starts next to a live Redis starts healthy. */
   async ready(timeoutMs = 3000): Promise<void> {
-    const wait = (c: Redis) => c.status === 'ready' ? Promise.resolve() : new Promise<void>((r) => c.once('ready', () => r()));
+    // A refused connection settles it too: the node then starts degraded instead of waiting out the timeout.
+    const wait = (c: Redis) => c.status === 'ready' ? Promise.resolve() : new Promise<void>((r) => { c.once('ready', () => r()); c.once('error', () => r()); });
     await Promise.race([Promise.all([wait(this.redis), wait(this.sub)]), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
   }
 

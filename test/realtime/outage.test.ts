@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { createTestDatabase } from '../helpers/db.js';
+import { startNode, type TestNode } from '../helpers/server.js';
+import { Api, createOrg, type Org } from '../helpers/api.js';
+import { realtimeExtension } from '../../server/realtime/realtime.extension.js';
+import { connect, type LiveClient } from './live-client.js';
+
+/** This file's own Redis, so stopping it disturbs nobody else. */
+let redis: ChildProcess | null = null;
+let port = 0;
+let redisUrl = '';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); }); });
+}
+async function startRedis() {
+  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const c = new Redis(redisUrl, { retryStrategy: () => 50, maxRetriesPerRequest: null });
+  c.on('error', () => {});
+  await c.ping();
+  c.disconnect();
+}
+async function stopRedis() {
+  const p = redis!;
+  redis = null;
+  await new Promise<void>((r) => { p.once('exit', () => r()); p.kill('SIGKILL'); });
+}
+async function until<T>(f: () => Promise<T | false | undefined | null>): Promise<T> {
+  for (;;) { const v = await f(); if (v) return v; await new Promise((r) => setTimeout(r, 50)); }
+}
+
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let a: TestNode;
+let b: TestNode;
+let org: Org;
+const clients: LiveClient[] = [];
+
+beforeAll(async () => {
+  port = await freePort();
+  redisUrl = `redis://127.0.0.1:${port}`;
+  await startRedis();
+  db = await createTestDatabase();
+  const ext = () => [realtimeExtension({ tickMs: 100, sweepAfterMs: 200 })];
+  a = await startNode({ databaseUrl: db.url, redisUrl, extensions: ext });
+  b = await startNode({ databaseUrl: db.url, redisUrl, extensions: ext });
+  org = await createOrg(a.url, 'outage');
+});
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await a?.close(); await b?.close(); await db?.drop();
+  if (redis) await stopRedis();
+});
+
+const health = (n: TestNode) => new Api(n.url).get('/health').then((r) => r.body);
+const unpublished = async () => {
+  const c = new pg.Client({ connectionString: db.url });
+  await c.connect();
+  const r = await c.query('select count(*)::int as n from outbox_events where published_at is null');
+  await c.end();
+  return r.rows[0].n as number;
+};
+
+describe('Redis outage', () => {
+  it('keeps delivering across nodes from the outbox while Redis is down, and recovers when it returns', async () => {
+    const onB = await connect(b.url, { token: org.admin.token });
+    const onA = await connect(a.url, { token: org.rep1.token });
+    clients.push(onA, onB);
+
+    await stopRedis();
+    const h = await until(async () => { const x = await health(b); return x.status === 'degraded' && x; });
+    expect(h.realtime).toMatchObject({ bus: 'redis', connected: false });
+
+    const during = await org.rep1.api.post('/deals', { name: 'while down', pipelineId: org.pipelineId });
+    expect(during.status).toBe(201);
+    await onB.untilEvent((e) => e.data.id === during.body.id);
+    await onA.untilEvent((e) => e.data.id === during.body.id);
+    expect(await unpublished()).toBeGreaterThan(0);
+
+    await startRedis();
+    await until(async () => (await health(b)).status === 'ok' && (await health(a)).status === 'ok');
+    const after = await new Api(b.url, org.rep1.token).post('/deals', { name: 'after', pipelineId: org.pipelineId });
+    expect(after.status).toBe(201);
+    await onA.untilEvent((e) => e.data.id === after.body.id);
+    await onB.untilEvent((e) => e.data.id === after.body.id);
+    expect(onB.seqs).toEqual(onB.seqs.map((_, i) => onB.ready!.seq + 1 + i));
+    expect(onA.events.map((e) => e.data.id)).toEqual([during.body.id, after.body.id]);
+    // What could not be published during the outage is published (and marked) once Redis is back.
+    await until(async () => (await unpublished()) === 0);
+  });
+
+  it('starts a node while Redis is down, degraded but serving', async () => {
+    await stopRedis();
+    const c = await startNode({ databaseUrl: db.url, redisUrl, extensions: () => [realtimeExtension({ tickMs: 100 })] });
+    try {
+      expect((await health(c)).status).toBe('degraded');
+      const live = await connect(c.url, { token: org.manager.token });
+      clients.push(live);
+      const d = await new Api(a.url, org.rep2.token).post('/deals', { name: 'to a cold node', pipelineId: org.pipelineId });
+      await live.untilEvent((e) => e.data.id === d.body.id);
+    } finally {
+      await c.close();
+      await startRedis();
+    }
+  });
+});
