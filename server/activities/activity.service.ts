@@ -19,10 +19,9 @@ export function toActivity(r: any): ActivityRecord {
 export async function insertActivity(em: Em, v: Viewer, a: { type: ActivityRecord['type']; contactId: string | null; dealId: string | null; subject?: string | null; body?: string | null; scheduledAt?: string | null; completedAt?: string | null }): Promise<ActivityRecord> {
   const id = crypto.randomUUID();
   // clock_timestamp(): a transaction that waited on a lock still stamps the activity when it happened.
-  await run(em, `insert into activities (id, tenant_id, type, contact_id, deal_id, user_id, subject, body, scheduled_at, completed_at, created_at, updated_at)
-    values (?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz, clock_timestamp(), clock_timestamp())`,
-    [id, v.tenantId, a.type, a.contactId, a.dealId, v.id, a.subject ?? null, a.body ?? null, a.scheduledAt ?? null, a.completedAt ?? null]);
-  return toActivity(await one(em, 'select * from activities where id = ?', [id]));
+  return toActivity(await one(em, `insert into activities (id, tenant_id, type, contact_id, deal_id, user_id, subject, body, scheduled_at, completed_at, created_at, updated_at)
+    values (?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz, clock_timestamp(), clock_timestamp()) returning *`,
+    [id, v.tenantId, a.type, a.contactId, a.dealId, v.id, a.subject ?? null, a.body ?? null, a.scheduledAt ?? null, a.completedAt ?? null]));
 }
 
 const TIMELINE_SORT = { expr: 'a.created_at', type: 'timestamptz' as const, dir: 'desc' as const };

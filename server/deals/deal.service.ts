@@ -137,27 +137,33 @@ export class DealService {
    */
   async move(v: Viewer, id: string, input: z.output<typeof MoveInput>): Promise<DealRecord> {
     return this.wp.write(v, async (tx) => {
-      if (!(await this.vis.dealAccess(tx.em, v, id))) throw notFound('Deal');
-      const deal = await one(tx.em, 'select id, pipeline_id, stage_id, contact_id, version from deals where id = ? for update', [id]);
+      // Lock first, then decide visibility from the locked row: one round trip instead of two, and no window between them.
+      const deal = await one(tx.em, `select d.id, d.owner_id, d.pipeline_id, d.stage_id, d.contact_id, d.version, c.owner_id as contact_owner_id
+        from deals d left join contacts c on c.id = d.contact_id where d.id = ? and d.tenant_id = ? for update of d`, [id, v.tenantId]);
+      const scope = deal ? await this.vis.ownerScope(tx.em, v) : null;
+      if (!deal || (scope !== null && !scope.includes(deal.owner_id))) throw notFound('Deal');
       if (input.version !== undefined && input.version !== Number(deal.version)) throw versionConflict(await loadDeal(tx.em, id));
-      const target = await one(tx.em, 'select * from stages where id = ? and tenant_id = ?', [input.stageId, v.tenantId]);
+      const stages = await rows(tx.em, 'select * from stages where id in (?, ?) and tenant_id = ?', [input.stageId, deal.stage_id, v.tenantId]);
+      const target = stages.find((x) => x.id === input.stageId);
       if (!target || target.pipeline_id !== deal.pipeline_id) throw invalidStage();
       if (target.id === deal.stage_id) return loadDeal(tx.em, id);
-      const from = toStage(await one(tx.em, 'select * from stages where id = ?', [deal.stage_id]));
+      const from = toStage(stages.find((x) => x.id === deal.stage_id));
       const to = toStage(target);
-      await run(tx.em, `update deals set stage_id = ?, status = ?, closed_at = ${to.outcome === 'OPEN' ? 'null' : 'now()'},
-        version = version + 1, updated_at = now() where id = ?`, [to.id, to.outcome, id]);
+      const rec = toDeal(await one(tx.em, `update deals d set stage_id = ?, status = ?, closed_at = ${to.outcome === 'OPEN' ? 'null' : 'now()'},
+        version = version + 1, updated_at = now() where id = ? returning ${DEAL_COLUMNS}`, [to.id, to.outcome, id]));
       // clock_timestamp(), not now(): the row lock above may have made us wait, and history must order by when moves applied.
       await run(tx.em, 'insert into deal_stage_history (id, tenant_id, deal_id, from_stage_id, to_stage_id, changed_by_id, changed_at) values (?, ?, ?, ?, ?, ?, clock_timestamp())',
         [crypto.randomUUID(), v.tenantId, id, from.id, to.id, v.id]);
-      const rec = await loadDeal(tx.em, id);
       const audience = await this.dealAudience(tx, rec);
       tx.emit('deal.moved', 'deal', id, { ...rec, fromStageId: from.id }, audience);
       const note: ActivityRecord = await insertActivity(tx.em, v, {
         type: 'NOTE', contactId: deal.contact_id ?? null, dealId: id, subject: 'Stage changed', body: `Deal moved from ${from.name} to ${to.name}`,
       });
-      tx.emit('activity.created', 'activity', note.id, note,
-        await this.vis.audience(tx.em, v.tenantId, { owners: [rec.ownerId, await ownerOfContact(tx.em, deal.contact_id)], contacts: [deal.contact_id], users: [v.id] }));
+      // The note's audience is the deal's plus the contact's side (its owner, shares) and the mover.
+      const noteAudience = deal.contact_id || !audience.includes(v.id)
+        ? await this.vis.audience(tx.em, v.tenantId, { owners: [rec.ownerId, deal.contact_owner_id], contacts: [deal.contact_id], users: [v.id] })
+        : audience;
+      tx.emit('activity.created', 'activity', note.id, note, noteAudience);
       return rec;
     });
   }
@@ -194,9 +200,4 @@ export class DealService {
       }),
     };
   }
-}
-
-async function ownerOfContact(em: Em, contactId: string | null): Promise<string | null> {
-  if (!contactId) return null;
-  return (await one(em, 'select owner_id from contacts where id = ?', [contactId]))?.owner_id ?? null;
 }
