@@ -23,7 +23,10 @@ export const Money = z
   .union([z.string(), z.number()])
   .transform((v) => (typeof v === 'number' ? String(v) : v.trim()))
   .pipe(z.string().regex(/^-?\d{1,16}(\.\d{1,2})?$/, 'must be a decimal amount with at most 2 decimals'));
-export const Currency = z.string().trim().toUpperCase().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code');
+// ISO 4217 codes as the runtime knows them (Node and every current browser); the regex alone where Intl lacks the list.
+const CURRENCIES: Set<string> | null = typeof Intl !== 'undefined' && 'supportedValuesOf' in Intl ? new Set((Intl as any).supportedValuesOf('currency')) : null;
+export const Currency = z.string().trim().toUpperCase().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code')
+  .refine((c) => !CURRENCIES || CURRENCIES.has(c), 'must be an ISO 4217 currency code');
 export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine((s) => !Number.isNaN(Date.parse(s + 'T00:00:00Z')) && new Date(s + 'T00:00:00Z').toISOString().startsWith(s), 'must be a valid date (YYYY-MM-DD)');
 export const IsoDateTime = z.string().datetime({ offset: true });
 /** Custom field values are checked against the tenant's definitions on the server; here only the JSON shape. */

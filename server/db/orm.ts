@@ -28,6 +28,7 @@ function baseOptions(): Partial<Options> {
       allOrNothing: true,
       snapshot: false,
       emit: 'ts',
+      silent: true,
     },
     // Requests fork explicitly; a global context would hide which unit of work a write belongs to.
     allowGlobalContext: false,
