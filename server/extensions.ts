@@ -1,8 +1,9 @@
 import type { Config } from './config.js';
 import type { PulseExtension } from './extension.js';
 import { realtimeExtension } from './realtime/realtime.extension.js';
+import { notesExtension } from './notes/index.js';
 
 /** The extensions a production node runs, in order. */
 export async function defaultExtensions(_config: Config): Promise<PulseExtension[]> {
-  return [realtimeExtension()];
+  return [realtimeExtension(), notesExtension()];
 }

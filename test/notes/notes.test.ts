@@ -1,0 +1,226 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import * as encoding from 'lib0/encoding';
+import { createTestDatabase, REDIS_URL } from '../helpers/db.js';
+import { startNode, type TestNode } from '../helpers/server.js';
+import { createOrg, type Org } from '../helpers/api.js';
+import { notesExtension } from '../../server/notes/index.js';
+import { rows } from '../../server/db/sql.js';
+import { noteClient, synced, until, sameState, rawSocket, type NoteClient } from './helpers.js';
+
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let n1: TestNode;
+let n2: TestNode;
+let org: Org;
+const clients: NoteClient[] = [];
+const opts = { recheckMs: 300, catchUpMs: 200, projectionDelayMs: 100, compactIdleMs: 500 };
+
+const client = (base: string, doc: string, token: string | null, o?: { cookie?: string }) => {
+  const c = noteClient(base, doc, token, o);
+  clients.push(c);
+  return c;
+};
+const dealFor = async (who: { api: Org['admin']['api'] }, name = 'Deal') => {
+  const r = await who.api.post('/deals', { name, pipelineId: org.pipelineId });
+  expect(r.status).toBe(201);
+  return r.body.id as string;
+};
+const noteRows = (doc: string) => rows(n1.pulse.wp.read(), 'select id from note_updates where doc = ?', [doc]);
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  n1 = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: () => [notesExtension(opts)] });
+  n2 = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: () => [notesExtension(opts)] });
+  org = await createOrg(n1.url, 'notes');
+});
+afterAll(async () => {
+  for (const c of clients) c.destroy();
+  await n1?.close();
+  await n2?.close();
+  await db?.drop();
+});
+
+describe('notes over the y-websocket protocol', () => {
+  it('two clients on two nodes converge, and awareness crosses nodes with the real identity', async () => {
+    const dealId = await dealFor(org.rep1);
+    const a = client(n1.url, `deal:${dealId}`, org.rep1.token);
+    const b = client(n2.url, `deal:${dealId}`, org.manager.token);
+    await Promise.all([synced(a), synced(b)]);
+    a.text.insert(0, 'hello ');
+    b.text.insert(0, 'world ');
+    for (let i = 0; i < 50; i++) (i % 2 ? a : b).text.insert(0, String(i % 10));
+    await until(() => sameState(a.doc, b.doc) && a.text.length === 62, 'both documents to converge');
+    expect(Buffer.from(Y.encodeStateVector(a.doc))).toEqual(Buffer.from(Y.encodeStateVector(b.doc)));
+    expect(a.text.toString()).toBe(b.text.toString());
+    expect(a.text.toString()).toContain('hello');
+    expect(a.text.toString()).toContain('world');
+
+    // The client claims to be someone else; the server pins its identity.
+    a.provider.awareness.setLocalStateField('user', { id: 'someone-else', name: 'Mallory', color: '#f00' });
+    await until(() => [...b.provider.awareness.getStates().values()].some((s: any) => s.user?.color === '#f00'), 'awareness on the other node');
+    const seen = [...b.provider.awareness.getStates().values()].find((s: any) => s.user?.color === '#f00') as any;
+    expect(seen.user).toEqual({ id: org.rep1.id, name: 'rep1', color: '#f00' });
+  });
+
+  it('stores every update in PostgreSQL; a fresh client on either node gets the full text', async () => {
+    const dealId = await dealFor(org.rep1);
+    const a = client(n1.url, `deal:${dealId}`, org.rep1.token);
+    await synced(a);
+    a.text.insert(0, 'durable text');
+    await until(async () => (await noteRows(`deal:${dealId}`)).length > 0, 'the update to be logged');
+    const c = client(n2.url, `deal:${dealId}`, org.admin.token);
+    await synced(c);
+    await until(() => c.text.toString() === 'durable text', 'the late joiner to see the text');
+  });
+
+  it('refuses unauthenticated clients (4401) and clients without access or with unknown docs (4404), before any sync', async () => {
+    const dealId = await dealFor(org.rep1);
+    const noToken = client(n1.url, `deal:${dealId}`, null);
+    expect((await noToken.closed).code).toBe(4401);
+    const badToken = client(n1.url, `deal:${dealId}`, 'not-a-token');
+    expect((await badToken.closed).code).toBe(4401);
+    const solo = client(n1.url, `deal:${dealId}`, org.solo.token);
+    expect((await solo.closed).code).toBe(4404);
+    const otherOrg = await createOrg(n1.url, 'other');
+    const foreign = client(n1.url, `deal:${dealId}`, otherOrg.admin.token);
+    expect((await foreign.closed).code).toBe(4404);
+    const unknown = client(n1.url, 'deal:00000000-0000-4000-8000-000000000000', org.admin.token);
+    expect((await unknown.closed).code).toBe(4404);
+    const badName = client(n1.url, 'board:whatever', org.admin.token);
+    expect((await badName.closed).code).toBe(4404);
+    for (const c of [noToken, badToken, solo, foreign, unknown, badName]) expect(c.provider.synced).toBe(false);
+    // The session cookie works in place of the token parameter.
+    const cookie = client(n1.url, `deal:${dealId}`, null, { cookie: `pulse_session=${encodeURIComponent(org.rep1.token)}` });
+    await synced(cookie);
+  });
+
+  it('gives READ shares a read-only session: told so, their edits dropped, awareness still relayed', async () => {
+    const contact = await org.rep1.api.post('/contacts', { firstName: 'Ada', lastName: 'Reader' });
+    expect(contact.status).toBe(201);
+    const doc = `contact:${contact.body.id}`;
+    expect((await org.rep1.api.post(`/contacts/${contact.body.id}/shares`, { userId: org.solo.id, permission: 'READ' })).status).toBe(201);
+    const owner = client(n1.url, doc, org.rep1.token);
+    await synced(owner);
+    owner.text.insert(0, 'owner text');
+    const reader = client(n2.url, doc, org.solo.token);
+    await synced(reader);
+    await until(() => reader.modes.includes('read-only'), 'the read-only notice');
+    await until(() => reader.text.toString() === 'owner text', 'the reader to see the text');
+    reader.text.insert(0, 'VANDAL ');
+    reader.provider.awareness.setLocalStateField('user', { name: 'x', color: '#0f0' });
+    await until(() => [...owner.provider.awareness.getStates().values()].some((s: any) => s.user?.id === org.solo.id), "the reader's cursor on the owner's side");
+    owner.text.insert(owner.text.length, '!');
+    await until(() => reader.text.toString().endsWith('!'), 'a later owner edit to reach the reader');
+    expect(owner.text.toString()).toBe('owner text!');
+    const fresh = client(n1.url, doc, org.admin.token);
+    await synced(fresh);
+    await until(() => fresh.text.toString() === 'owner text!', 'a fresh client to see the stored text');
+    expect(fresh.text.toString()).not.toContain('VANDAL');
+  });
+
+  it('closes the session of a user who lost access (4403) and downgrades WRITE to READ on a share change', async () => {
+    const contact = await org.rep1.api.post('/contacts', { firstName: 'Bo', lastName: 'Shared' });
+    const doc = `contact:${contact.body.id}`;
+    await org.rep1.api.post(`/contacts/${contact.body.id}/shares`, { userId: org.solo.id, permission: 'WRITE' });
+    const c = client(n2.url, doc, org.solo.token);
+    await synced(c);
+    expect(c.modes).toEqual([]);
+    await org.rep1.api.post(`/contacts/${contact.body.id}/shares`, { userId: org.solo.id, permission: 'READ' });
+    await until(() => c.modes.includes('read-only'), 'the downgrade notice');
+    expect((await org.rep1.api.del(`/contacts/${contact.body.id}/shares/${org.solo.id}`)).status).toBeLessThan(300);
+    expect((await c.closed).code).toBe(4403);
+
+    // A deal handed to someone outside the rep's scope.
+    const dealId = await dealFor(org.rep1);
+    const d = client(n1.url, `deal:${dealId}`, org.rep1.token);
+    await synced(d);
+    expect((await org.admin.api.patch(`/deals/${dealId}`, { ownerId: org.solo.id })).status).toBe(200);
+    expect((await d.closed).code).toBe(4403);
+  });
+
+  it('re-checks access at once on a feed event', async () => {
+    // A long periodic re-check, so only the feed can explain the close.
+    const n3 = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: () => [notesExtension({ ...opts, recheckMs: 600_000 })] });
+    try {
+      const dealId = await dealFor(org.rep1);
+      await org.manager.api.patch(`/deals/${dealId}`, { ownerId: org.rep2.id });
+      const rep1Session = client(n3.url, `deal:${dealId}`, org.rep1.token);
+      expect((await rep1Session.closed).code).toBe(4404);
+      const d = client(n3.url, `deal:${dealId}`, org.rep2.token);
+      await synced(d);
+      // What the live-event layer does between nodes: commits on n1 reach n3's feed.
+      const unsub = n1.pulse.wp.onCommit((events) => { for (const e of events) n3.pulse.feed.emit(e); });
+      await org.admin.api.patch(`/deals/${dealId}`, { ownerId: org.solo.id });
+      expect((await d.closed).code).toBe(4403);
+      unsub();
+    } finally { await n3.close(); }
+  });
+
+  it('projects the note text onto the deal (debounced), without bumping its version', async () => {
+    const dealId = await dealFor(org.rep1);
+    const before = (await org.rep1.api.get(`/deals/${dealId}`)).body;
+    const a = client(n1.url, `deal:${dealId}`, org.rep1.token);
+    await synced(a);
+    for (const ch of 'Call back on Monday') a.text.insert(a.text.length, ch);
+    await until(async () => (await org.rep1.api.get(`/deals/${dealId}`)).body.notePreview === 'Call back on Monday', 'the preview');
+    const after = (await org.rep1.api.get(`/deals/${dealId}`)).body;
+    expect(after.version).toBe(before.version);
+    const events = await rows(n1.pulse.wp.read(), `select count(*)::int as n from outbox_events where entity_id = ? and type = 'deal.updated'`, [dealId]);
+    // Debounced: a handful of events at most, never one per keystroke.
+    expect(events[0].n).toBeGreaterThan(0);
+    expect(events[0].n).toBeLessThan(19);
+  });
+
+  it('converges across nodes through PostgreSQL alone when a node has no Redis', async () => {
+    const lonely = await startNode({ databaseUrl: db.url, redisUrl: 'redis://127.0.0.1:1', extensions: () => [notesExtension(opts)] });
+    try {
+      const dealId = await dealFor(org.rep1);
+      const a = client(n1.url, `deal:${dealId}`, org.rep1.token);
+      const b = client(lonely.url, `deal:${dealId}`, org.rep1.token);
+      await Promise.all([synced(a), synced(b)]);
+      a.text.insert(0, 'from n1 ');
+      b.text.insert(0, 'from lonely ');
+      await until(() => sameState(a.doc, b.doc) && a.text.length === 20, 'convergence without the bus');
+      b.destroy();
+    } finally { await lonely.close(); }
+  });
+
+  it('compacts the log into a snapshot when the last client leaves, and unloads the doc', async () => {
+    const dealId = await dealFor(org.rep1);
+    const doc = `deal:${dealId}`;
+    const a = client(n1.url, doc, org.rep1.token);
+    await synced(a);
+    for (let i = 0; i < 30; i++) a.text.insert(i, 'x');
+    a.text.delete(0, 10);
+    await until(async () => (await noteRows(doc)).length > 0, 'updates in the log');
+    a.destroy();
+    await until(async () => (await noteRows(doc)).length === 0, 'the log to be folded');
+    const notes = (n1.pulse.extensions.find((e) => e.name === 'notes') as ReturnType<typeof notesExtension>).server()!;
+    await until(() => !notes.isLoaded(doc), 'the doc to be unloaded');
+    const snap = await rows(n1.pulse.wp.read(), 'select state from note_snapshots where doc = ?', [doc]);
+    const check = new Y.Doc();
+    Y.applyUpdate(check, new Uint8Array(snap[0].state));
+    expect(check.getText('note').toString()).toBe('x'.repeat(20));
+    const again = client(n2.url, doc, org.rep1.token);
+    await synced(again);
+    await until(() => again.text.toString() === 'x'.repeat(20), 'the text from the snapshot');
+  });
+
+  it('closes a socket that sends a malformed message (4400) and stores nothing from it', async () => {
+    const dealId = await dealFor(org.rep1);
+    const doc = `deal:${dealId}`;
+    const s = await rawSocket(n1.url, `/yjs/${doc}?token=${org.rep1.token}`);
+    s.ws.send(Buffer.from([0, 2, 5, 1, 2, 3]));
+    expect((await s.closed).code).toBe(4400);
+    const t = await rawSocket(n1.url, `/yjs/${doc}?token=${org.rep1.token}`);
+    t.ws.send(Buffer.from([9, 9, 9]));
+    expect((await t.closed).code).toBe(4400);
+    // A well-formed envelope around an update that is not a Yjs update.
+    const u = await rawSocket(n1.url, `/yjs/${doc}?token=${org.rep1.token}`);
+    const e = encoding.createEncoder();
+    encoding.writeVarUint(e, 0); encoding.writeVarUint(e, 2); encoding.writeVarUint8Array(e, new Uint8Array([200, 1, 7, 7, 7, 255, 255]));
+    u.ws.send(encoding.toUint8Array(e));
+    expect((await u.closed).code).toBe(4400);
+    expect(await noteRows(doc)).toEqual([]);
+  });
+});
