@@ -3,6 +3,9 @@ import type { Viewer } from '../auth/viewer.js';
 import type { CommittedEvent } from '../events/outbox.js';
 import type { EventEnvelope } from '../../shared/events.js';
 
+const BURST = 40;
+const PER_SECOND = 5;
+
 export const envelope = (e: CommittedEvent): EventEnvelope => ({ seq: e.seq, type: e.type, at: e.at, data: e.data });
 
 /**
@@ -14,14 +17,35 @@ export class LiveSocket {
   private replaying = 0;
   private held: CommittedEvent[] = [];
 
+  private tokens = BURST;
+  private refilledAt = Date.now();
+
   constructor(readonly socket: Socket, public viewer: Viewer, readonly token: string) {}
 
+  /** A token bucket for requests that cost a database or Redis round trip (replay, presence). */
+  allow(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(BURST, this.tokens + ((now - this.refilledAt) / 1000) * PER_SECOND);
+    this.refilledAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
   deliver(e: CommittedEvent): void {
-    if (e.tenantId !== this.viewer.tenantId) return;
-    if (this.replaying) { this.held.push(e); return; }
-    if (e.seq <= this.sentSeq) return;
+    if (this.take(e)) this.socket.emit(e.type, envelope(e));
+  }
+
+  /**
+   * Whether `e` should go out to this socket now (and counts it as sent); a held-back event is kept
+   * for later. Callers that say yes must send it right away, before the next event.
+   */
+  take(e: CommittedEvent): boolean {
+    if (e.tenantId !== this.viewer.tenantId) return false;
+    if (this.replaying) { this.held.push(e); return false; }
+    if (e.seq <= this.sentSeq) return false;
     this.sentSeq = e.seq;
-    this.socket.emit(e.type, envelope(e));
+    return true;
   }
 
   /** Runs `fn` (which sends history and returns the seq it covered up to) with live delivery held back. */

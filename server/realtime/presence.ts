@@ -7,7 +7,7 @@ import { PresenceEvents, type PresenceState, type PresenceTarget } from '../../s
 import type { Bus } from './bus.js';
 import { loadPipeline } from '../pipelines/pipeline.service.js';
 import type { LiveSocket } from './live-socket.js';
-import { answerError, splitArgs, type LiveSockets } from './sockets.js';
+import { answerError, rateLimited, splitArgs, type LiveSockets } from './sockets.js';
 
 /** Who is looking at a record right now, across nodes. Entries expire unless their node keeps refreshing them. */
 interface Entry { userId: string; name: string; exp: number }
@@ -76,10 +76,12 @@ export class Presence {
     this.sockets.set(id, ls);
     ls.socket.on(PresenceEvents.join, (...args: unknown[]) => {
       const { input, ack } = splitArgs(args);
+      if (!ls.allow()) return answerError(ack, ls, rateLimited());
       this.join(ls, input).then((state) => ack?.({ ok: true, state }), (err) => answerError(ack, ls, err));
     });
     ls.socket.on(PresenceEvents.leave, (...args: unknown[]) => {
       const { input, ack } = splitArgs(args);
+      if (!ls.allow()) return answerError(ack, ls, rateLimited());
       const p = Target.safeParse(input);
       if (!p.success) return answerError(ack, ls, validationFailed(zodDetails(p.error)));
       this.leave(ls, this.key(ls.viewer.tenantId, p.data)).then(() => ack?.({ ok: true }), (err) => answerError(ack, ls, err));
@@ -109,6 +111,11 @@ export class Presence {
     try {
       await this.store.put(k, ls.socket.id, { userId: v.id, name: v.name, exp: Date.now() + this.ttlMs });
     } catch { throw new AppError(503, 'PRESENCE_UNAVAILABLE', 'Presence is unavailable right now'); }
+    if (!ls.socket.connected) {
+      // It left while we were checking: its disconnect cleanup has already run.
+      await this.store.remove(k, ls.socket.id).catch(() => {});
+      throw new AppError(409, 'DISCONNECTED', 'The socket disconnected');
+    }
     mine.set(k, t);
     this.watching.set(ls.socket.id, mine);
     await ls.socket.join(k);

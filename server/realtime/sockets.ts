@@ -7,7 +7,7 @@ import { SESSION_COOKIE } from '../auth/auth.routes.js';
 import { AppError, errorBody, validationFailed, zodDetails } from '../http/errors.js';
 import { LiveMessages, ResyncRequired, type LiveReady, type LiveResync } from '../../shared/events.js';
 import type { Sequencer } from './sequencer.js';
-import { LiveSocket } from './live-socket.js';
+import { LiveSocket, envelope } from './live-socket.js';
 import { eventsForUser, hasSeq, tenantSeq } from './outbox-queries.js';
 
 export interface SocketOptions {
@@ -22,6 +22,8 @@ export type SocketHandler = (ls: LiveSocket) => void;
 
 const Since = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const ReplayInput = z.object({ since: Since }).strict();
+
+export const rateLimited = () => new AppError(429, 'RATE_LIMITED', 'Too many socket requests; slow down');
 
 /** The error answer every socket request gets for bad input: the REST error body. */
 export function answerError(ack: Ack | undefined, ls: LiveSocket, err: unknown): void {
@@ -72,7 +74,10 @@ export class LiveSockets {
     this.io.use((socket, next) => { this.authenticate(socket).then(() => next(), (err) => next(err)); });
     this.io.on('connection', (socket) => { void this.connected(socket); });
     ctx.feed.on((e) => {
-      for (const uid of e.audience) for (const ls of this.byUser.get(uid) ?? []) ls.deliver(e);
+      const ids: string[] = [];
+      for (const uid of e.audience) for (const ls of this.byUser.get(uid) ?? []) if (ls.take(e)) ids.push(ls.socket.id);
+      // One broadcast encodes the packet once for all of them (every socket is in a room of its own id).
+      if (ids.length) this.io.local.to(ids).emit(e.type, envelope(e));
     });
     this.recheck = setInterval(() => { void this.recheckSessions(); }, opts.recheckMs);
     this.recheck.unref();
@@ -106,6 +111,7 @@ export class LiveSockets {
     socket.on('disconnect', () => this.remove(ls));
     socket.on(LiveMessages.replay, (...args: unknown[]) => {
       const { input, ack } = splitArgs(args);
+      if (!ls.allow()) return answerError(ack, ls, rateLimited());
       const p = ReplayInput.safeParse(input);
       if (!p.success) return answerError(ack, ls, validationFailed(zodDetails(p.error)));
       this.replay(ls, p.data.since).then((r) => ack?.({ ok: true, ...r }), (err) => answerError(ack, ls, err));
@@ -165,13 +171,18 @@ export class LiveSockets {
   }
 
   async recheckSessions(): Promise<void> {
-    for (const set of [...this.byUser.values()]) for (const ls of [...set]) {
+    // One look-up per session, however many tabs share it.
+    const byToken = new Map<string, LiveSocket[]>();
+    for (const set of this.byUser.values()) for (const ls of set) (byToken.get(ls.token) ?? byToken.set(ls.token, []).get(ls.token)!).push(ls);
+    for (const [token, list] of byToken) {
       try {
-        const v = await this.ctx.services.auth.authenticate(ls.token);
-        if (!v) {
-          ls.socket.emit(LiveMessages.expired, {});
-          ls.socket.disconnect(true);
-        } else ls.viewer = v;
+        const v = await this.ctx.services.auth.authenticate(token);
+        for (const ls of list) {
+          if (!v) {
+            ls.socket.emit(LiveMessages.expired, {});
+            ls.socket.disconnect(true);
+          } else ls.viewer = v;
+        }
       } catch { /* the database is away: keep the session until it answers */ }
     }
   }
@@ -184,8 +195,9 @@ export class LiveSockets {
   }
 }
 
+/** The connect_error a client sees: the code as its message (what clients switch on), the REST error body as its data. */
 function socketError(status: number, code: string, message: string): Error & { data: unknown } {
-  const e = new Error(message) as Error & { data: unknown };
+  const e = new Error(code) as Error & { data: unknown };
   e.data = { ...errorBody(new AppError(status, code, message)), status };
   return e;
 }

@@ -68,6 +68,7 @@ describe('live events', () => {
     expect(none.data).toMatchObject({ status: 401, error: { code: 'UNAUTHENTICATED' } });
     const bad = await connect(node.url, { token: 'nope' }).catch((e) => e);
     expect(bad.data?.error?.code).toBe('UNAUTHENTICATED');
+    expect(bad.message).toBe('UNAUTHENTICATED');
     const badSeq = await connect(node.url, { token: org.rep1.token, lastSeq: -3 }).catch((e) => e);
     expect(badSeq.data).toMatchObject({ status: 400, error: { code: 'VALIDATION_FAILED' } });
   });
@@ -82,6 +83,15 @@ describe('live events', () => {
     const m = await c.untilMessage('request.error');
     expect(m.body.error.code).toBe('VALIDATION_FAILED');
     const deal = await newDeal(org.rep1, 'still live');
+    await c.untilEvent((e) => e.data.id === deal.id);
+  });
+
+  it('rate-limits socket requests per socket with 429, without cutting the event stream', async () => {
+    const c = await open(org.rep1.token);
+    const answers = await Promise.all(Array.from({ length: 100 }, () => c.request('events.replay', { since: 'bad' })));
+    expect(answers.some((a) => a.status === 429 && a.error.code === 'RATE_LIMITED')).toBe(true);
+    expect(answers.every((a) => a.status === 429 || a.status === 400)).toBe(true);
+    const deal = await newDeal(org.rep1, 'after the flood');
     await c.untilEvent((e) => e.data.id === deal.id);
   });
 
