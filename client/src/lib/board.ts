@@ -1,0 +1,88 @@
+import type { Board, DealRecord, StageRecord } from '../../../shared/schemas';
+
+/** One board column: a stage and the open deals in it, newest activity first. */
+export interface Column { stage: StageRecord; deals: DealRecord[] }
+
+/** Money strings are exact decimals; sums are done in integer cents so totals never drift. */
+export function toCents(amount: string): bigint {
+  const m = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(amount.trim());
+  if (!m) return 0n;
+  const cents = BigInt(m[2]!) * 100n + BigInt((m[3] ?? '').padEnd(2, '0') || '0');
+  return m[1] ? -cents : cents;
+}
+
+export function fromCents(c: bigint): string {
+  const neg = c < 0n;
+  const a = neg ? -c : c;
+  const s = `${a / 100n}.${String(a % 100n).padStart(2, '0')}`;
+  return neg ? '-' + s : s;
+}
+
+/** amount × probability / 100, rounded to cents half away from zero (as PostgreSQL's round() does). */
+export function weightedCents(cents: bigint, probability: number): bigint {
+  const n = cents * BigInt(probability);
+  const q = n / 100n;
+  const r = n % 100n;
+  const absR = r < 0n ? -r : r;
+  if (absR * 2n >= 100n) return n < 0n ? q - 1n : q + 1n;
+  return q;
+}
+
+export function columnTotals(col: Column): { count: number; total: string; weighted: string } {
+  let total = 0n;
+  let weighted = 0n;
+  for (const d of col.deals) {
+    const c = toCents(d.amount);
+    total += c;
+    weighted += weightedCents(c, col.stage.winProbability);
+  }
+  return { count: col.deals.length, total: fromCents(total), weighted: fromCents(weighted) };
+}
+
+export function boardTotals(cols: Column[]) {
+  let total = 0n, weighted = 0n, count = 0;
+  for (const c of cols) { const t = columnTotals(c); count += t.count; total += toCents(t.total); weighted += toCents(t.weighted); }
+  return { count, total: fromCents(total), weighted: fromCents(weighted) };
+}
+
+export function columnsFrom(board: Board): Column[] {
+  return [...board.stages].sort((a, b) => a.orderIndex - b.orderIndex).map(({ deals, count: _c, totalAmount: _t, weightedAmount: _w, ...stage }) => ({ stage, deals: [...deals] }));
+}
+
+export function findDeal(cols: Column[], id: string): DealRecord | undefined {
+  for (const c of cols) { const d = c.deals.find((x) => x.id === id); if (d) return d; }
+  return undefined;
+}
+
+export function removeDeal(cols: Column[], id: string): Column[] {
+  return cols.map((c) => (c.deals.some((d) => d.id === id) ? { ...c, deals: c.deals.filter((d) => d.id !== id) } : c));
+}
+
+/**
+ * Puts a deal where its record says it belongs (or takes it off the board when it is closed, in another
+ * pipeline, or filtered out). A record older than the one shown is ignored unless `force`d, so a late
+ * event can never undo a newer state.
+ */
+export function placeDeal(cols: Column[], deal: DealRecord, accept: (d: DealRecord) => boolean = () => true, force = false): Column[] {
+  const cur = findDeal(cols, deal.id);
+  if (cur && !force && cur.version > deal.version) return cols;
+  const stripped = removeDeal(cols, deal.id);
+  if (deal.status !== 'OPEN' || !accept(deal)) return stripped;
+  const i = stripped.findIndex((c) => c.stage.id === deal.stageId);
+  if (i < 0) return stripped;
+  return stripped.map((c, j) => (j === i ? { ...c, deals: [deal, ...c.deals] } : c));
+}
+
+/** The optimistic local move: same record, new stage (the server answers with the authoritative one). */
+export function moveLocally(cols: Column[], dealId: string, stageId: string): Column[] {
+  const d = findDeal(cols, dealId);
+  if (!d || !cols.some((c) => c.stage.id === stageId)) return cols;
+  return placeDeal(cols, { ...d, stageId }, () => true, true);
+}
+
+/** The neighbouring stage for keyboard moves (Alt+←/→). */
+export function adjacentStage(cols: Column[], dealId: string, delta: -1 | 1): string | null {
+  const i = cols.findIndex((c) => c.deals.some((d) => d.id === dealId));
+  const j = i + delta;
+  return i >= 0 && j >= 0 && j < cols.length ? cols[j]!.stage.id : null;
+}

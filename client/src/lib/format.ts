@@ -1,0 +1,47 @@
+/** Money is an exact decimal string; it is shown rounded to whole units with the currency. */
+export function money(amount: string | number, currency = 'USD'): string {
+  const n = typeof amount === 'number' ? amount : Number(amount);
+  try { return new Intl.NumberFormat('en-US', { style: 'currency', currency, maximumFractionDigits: 0 }).format(n); }
+  catch { return `${currency} ${Math.round(n).toLocaleString('en-US')}`; }
+}
+
+export function date(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = iso.length === 10 ? new Date(iso + 'T00:00:00') : new Date(iso);
+  return d.toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric' });
+}
+
+export function dateTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  return new Date(iso).toLocaleString('en-US', { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
+}
+
+export function initials(name: string): string {
+  return name.split(/\s+/).filter(Boolean).slice(0, 2).map((p) => p[0]!.toUpperCase()).join('') || '?';
+}
+
+/** A stable colour per user, so an avatar and a cursor of the same person match everywhere. */
+const PALETTE = ['#4f46e5', '#0891b2', '#059669', '#d97706', '#dc2626', '#7c3aed', '#db2777', '#2563eb', '#65a30d', '#ea580c', '#0d9488', '#9333ea'];
+export function colorFor(id: string): string {
+  let h = 0;
+  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
+  return PALETTE[h % PALETTE.length]!;
+}
+
+/** A close date before today on an open deal. */
+export function isOverdueDate(day: string | null, today = new Date()): boolean {
+  if (!day) return false;
+  const t = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')}`;
+  return day < t;
+}
+
+/** `<input type="datetime-local">` value for an ISO time, and back. */
+export function toLocalInput(iso: string | null): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+export function fromLocalInput(v: string): string | null {
+  return v ? new Date(v).toISOString() : null;
+}
