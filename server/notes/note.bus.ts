@@ -38,6 +38,8 @@ export class NoteBus {
     this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.receive(channel.toString(), message));
   }
 
+  get subscriptions(): number { return this.docs.size; }
+
   get connected(): boolean { return this.sub.status === 'ready' && this.pub.status === 'ready'; }
 
   async subscribe(doc: string): Promise<void> {

@@ -144,7 +144,10 @@ export class NotesServer {
   stats() {
     let sessions = 0;
     for (const d of this.docs.values()) sessions += d.sessions.size;
-    return { docs: this.docs.size, sessions, bus: this.bus ? (this.bus.connected ? 'ok' : 'down') : 'none' };
+    return {
+      docs: this.docs.size, sessions, sockets: this.wss.clients.size,
+      bus: this.bus ? (this.bus.connected ? 'ok' : 'down') : 'none', subscriptions: this.bus?.subscriptions ?? 0,
+    };
   }
 
   isLoaded(doc: string): boolean { return this.docs.has(doc); }
