@@ -5,6 +5,7 @@ import type { PulseContext } from '../extension.js';
 import { AppError, notFound, validationFailed, zodDetails } from '../http/errors.js';
 import { PresenceEvents, type PresenceState, type PresenceTarget } from '../../shared/events.js';
 import type { Bus } from './bus.js';
+import type { CommittedEvent } from '../events/outbox.js';
 import { loadPipeline } from '../pipelines/pipeline.service.js';
 import type { LiveSocket } from './live-socket.js';
 import { answerError, rateLimited, splitArgs, type LiveSockets } from './sockets.js';
@@ -63,8 +64,33 @@ export class Presence {
   constructor(private ctx: PulseContext, private io: Server, private bus: Bus, private prefix: string, private ttlMs: number) {
     this.store = bus.redis ? new RedisStore(bus.redis, ttlMs) : new MemoryStore();
     bus.onPresence((s) => { void this.push(s.key); });
+    ctx.feed.on((e) => this.onDomainEvent(e));
     this.timer = setInterval(() => { void this.heartbeat(); }, Math.max(200, Math.floor(ttlMs / 3)));
     this.timer.unref();
+  }
+
+  /**
+   * Someone who can no longer see a record must not keep watching who is on it. A record's deletion
+   * (sent also to users who merely lost sight of it, e.g. on reassignment) and a removed contact share
+   * name exactly those users.
+   */
+  private onDomainEvent(e: CommittedEvent) {
+    let entityType: PresenceTarget['entityType'] | null = null;
+    let entityId = e.entityId;
+    let users = e.audience;
+    if (e.type === 'deal.deleted' || e.type === 'contact.deleted' || e.type === 'company.deleted') entityType = e.entityType as PresenceTarget['entityType'];
+    else if (e.type === 'share.deleted') {
+      const d = e.data as { contactId?: string; userId?: string };
+      if (!d?.contactId || !d.userId) return;
+      entityType = 'contact'; entityId = d.contactId; users = [d.userId];
+    }
+    if (!entityType) return;
+    const k = this.key(e.tenantId, { entityType, entityId });
+    const who = new Set(users);
+    for (const ls of this.sockets.values()) {
+      if (ls.viewer.tenantId !== e.tenantId || !who.has(ls.viewer.id) || !this.watching.get(ls.socket.id)?.has(k)) continue;
+      void this.leave(ls, k).then(() => ls.socket.emit(PresenceEvents.state, { entityType: entityType!, entityId, users: [] } satisfies PresenceState));
+    }
   }
 
   attach(live: LiveSockets) { live.onSocket((ls) => this.onSocket(ls)); }

@@ -64,6 +64,31 @@ describe('presence', () => {
     expect(names(s.state)).not.toContain('rep2');
   });
 
+  it('takes users off a record once they lose sight of it', async () => {
+    const d = (await org.rep1.api.post('/deals', { name: 'to be reassigned', pipelineId: org.pipelineId })).body.id;
+    const admin = await open(a, org.admin.token);
+    const rep = await open(b, org.rep1.token);
+    await admin.request('presence.join', { entityType: 'deal', entityId: d });
+    expect(names((await rep.request('presence.join', { entityType: 'deal', entityId: d })).state)).toEqual(['Admin', 'rep1']);
+    const r = await org.admin.api.patch(`/deals/${d}`, { ownerId: org.solo.id });
+    expect(r.status).toBe(200);
+    await rep.until((c) => c.other.find((m) => m.name === 'presence.state' && m.body.entityId === d && m.body.users.length === 0));
+    await admin.until((c) => { const s = lastState(c); return s && s.entityId === d && names(s).join() === 'Admin'; });
+    // And cannot come back.
+    expect(await rep.request('presence.join', { entityType: 'deal', entityId: d })).toMatchObject({ status: 404 });
+  });
+
+  it('lets every user of the tenant watch a pipeline, and nobody outside it', async () => {
+    const rep2 = await open(a, org.rep2.token);
+    const solo = await open(b, org.solo.token);
+    await rep2.request('presence.join', { entityType: 'pipeline', entityId: org.pipelineId });
+    const s = await solo.request('presence.join', { entityType: 'pipeline', entityId: org.pipelineId });
+    expect(names(s.state)).toEqual(['rep2', 'solo']);
+    const outsider = await createOrg(a.url, 'outsider');
+    const o = await open(a, outsider.admin.token);
+    expect(await o.request('presence.join', { entityType: 'pipeline', entityId: org.pipelineId })).toMatchObject({ status: 404, error: { code: 'NOT_FOUND' } });
+  });
+
   it('expires entries of a node that stopped refreshing them and tells the watchers', async () => {
     const admin = await open(a, org.admin.token);
     const key = `pulse:${new URL(db.url).pathname.slice(1)}:presence:${admin.ready!.tenantId}:deal:${dealId}`;
