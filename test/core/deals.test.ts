@@ -1,23 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../helpers/db.js';
-import { startNode, type TestNode } from '../helpers/server.js';
-import { createOrg, type Org } from '../helpers/api.js';
+import { describe, expect, it } from 'vitest';
+import { useNodeWithOrg } from '../helpers/server.js';
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let node: TestNode;
-let org: Org;
-const stage = (name: string) => org.stages.find((s) => s.name === name)!.id;
+const ctx = useNodeWithOrg('deals');
+const stage = (name: string) => ctx.org.stages.find((s) => s.name === name)!.id;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  node = await startNode({ databaseUrl: db.url });
-  org = await createOrg(node.url, 'deals');
-});
-afterAll(async () => { await node?.close(); await db?.drop(); });
 
 async function newDeal(extra: Record<string, unknown> = {}) {
-  const contact = (await org.rep1.api.post('/contacts', { firstName: 'Buyer', lastName: String(Math.random()) })).body;
-  const r = await org.rep1.api.post('/deals', { name: 'Big deal', contactId: contact.id, pipelineId: org.pipelineId, amount: '12345.67', currency: 'eur', closeDate: '2026-12-31', ...extra });
+  const contact = (await ctx.org.rep1.api.post('/contacts', { firstName: 'Buyer', lastName: String(Math.random()) })).body;
+  const r = await ctx.org.rep1.api.post('/deals', { name: 'Big deal', contactId: contact.id, pipelineId: ctx.org.pipelineId, amount: '12345.67', currency: 'eur', closeDate: '2026-12-31', ...extra });
   expect(r.status).toBe(201);
   return r.body;
 }
@@ -32,73 +22,73 @@ describe('deals', () => {
 
   it('moves between stages, logging history and a NOTE activity', async () => {
     const d = await newDeal();
-    const m = await org.rep1.api.post(`/deals/${d.id}/move`, { stageId: stage('Proposal'), version: 1 });
+    const m = await ctx.org.rep1.api.post(`/deals/${d.id}/move`, { stageId: stage('Proposal'), version: 1 });
     expect(m.status).toBe(200);
     expect(m.body).toMatchObject({ stageId: stage('Proposal'), status: 'OPEN', version: 2 });
-    const h = (await org.rep1.api.get(`/deals/${d.id}/history`)).body;
+    const h = (await ctx.org.rep1.api.get(`/deals/${d.id}/history`)).body;
     expect(h.map((x: any) => [x.fromStageId, x.toStageId])).toEqual([[null, stage('Lead')], [stage('Lead'), stage('Proposal')]]);
-    expect(h[1].changedBy).toBe(org.rep1.id);
-    const tl = (await org.rep1.api.get(`/deals/${d.id}/timeline`)).body.items;
-    expect(tl[0]).toMatchObject({ type: 'NOTE', body: 'Deal moved from Lead to Proposal', dealId: d.id, contactId: d.contactId, userId: org.rep1.id });
+    expect(h[1].changedBy).toBe(ctx.org.rep1.id);
+    const tl = (await ctx.org.rep1.api.get(`/deals/${d.id}/timeline`)).body.items;
+    expect(tl[0]).toMatchObject({ type: 'NOTE', body: 'Deal moved from Lead to Proposal', dealId: d.id, contactId: d.contactId, userId: ctx.org.rep1.id });
     // The same note shows on the contact's timeline.
-    const ctl = (await org.rep1.api.get(`/contacts/${d.contactId}/timeline`)).body.items;
+    const ctl = (await ctx.org.rep1.api.get(`/contacts/${d.contactId}/timeline`)).body.items;
     expect(ctl.map((a: any) => a.body)).toContain('Deal moved from Lead to Proposal');
   });
 
   it('entering a WON/LOST stage closes the deal; leaving it re-opens', async () => {
     const d = await newDeal();
-    const won = (await org.rep1.api.post(`/deals/${d.id}/move`, { stageId: stage('Closed Won') })).body;
+    const won = (await ctx.org.rep1.api.post(`/deals/${d.id}/move`, { stageId: stage('Closed Won') })).body;
     expect(won.status).toBe('WON');
     expect(won.closedAt).not.toBeNull();
-    const lost = (await org.rep1.api.post(`/deals/${d.id}/move`, { stageId: stage('Closed Lost') })).body;
+    const lost = (await ctx.org.rep1.api.post(`/deals/${d.id}/move`, { stageId: stage('Closed Lost') })).body;
     expect(lost.status).toBe('LOST');
-    const reopened = (await org.rep1.api.post(`/deals/${d.id}/move`, { stageId: stage('Negotiation') })).body;
+    const reopened = (await ctx.org.rep1.api.post(`/deals/${d.id}/move`, { stageId: stage('Negotiation') })).body;
     expect(reopened).toMatchObject({ status: 'OPEN', closedAt: null });
   });
 
   it('closing follows the stage outcome, not its name', async () => {
-    const p = await org.admin.api.post('/pipelines', { name: 'Renewals', stages: [
+    const p = await ctx.org.admin.api.post('/pipelines', { name: 'Renewals', stages: [
       { name: 'Open', winProbability: 20 }, { name: 'Signed', winProbability: 100, outcome: 'WON' }, { name: 'Closed Won', winProbability: 100, outcome: 'OPEN' }] });
     expect(p.status).toBe(201);
     expect(p.body.stages.map((s: any) => [s.orderIndex, s.outcome])).toEqual([[0, 'OPEN'], [1, 'WON'], [2, 'OPEN']]);
-    const d = (await org.rep1.api.post('/deals', { name: 'R', pipelineId: p.body.id })).body;
-    expect((await org.rep1.api.post(`/deals/${d.id}/move`, { stageId: p.body.stages[1].id })).body.status).toBe('WON');
-    expect((await org.rep1.api.post(`/deals/${d.id}/move`, { stageId: p.body.stages[2].id })).body.status).toBe('OPEN');
+    const d = (await ctx.org.rep1.api.post('/deals', { name: 'R', pipelineId: p.body.id })).body;
+    expect((await ctx.org.rep1.api.post(`/deals/${d.id}/move`, { stageId: p.body.stages[1].id })).body.status).toBe('WON');
+    expect((await ctx.org.rep1.api.post(`/deals/${d.id}/move`, { stageId: p.body.stages[2].id })).body.status).toBe('OPEN');
   });
 
   it('a stage of another pipeline is 422 INVALID_STAGE and nothing changes', async () => {
     const d = await newDeal();
-    const p = await org.admin.api.post('/pipelines', { name: 'Other', stages: [{ name: 'X', winProbability: 5 }] });
-    const r = await org.rep1.api.post(`/deals/${d.id}/move`, { stageId: p.body.stages[0].id });
+    const p = await ctx.org.admin.api.post('/pipelines', { name: 'Other', stages: [{ name: 'X', winProbability: 5 }] });
+    const r = await ctx.org.rep1.api.post(`/deals/${d.id}/move`, { stageId: p.body.stages[0].id });
     expect(r.status).toBe(422);
     expect(r.body.error.code).toBe('INVALID_STAGE');
-    const after = (await org.rep1.api.get(`/deals/${d.id}`)).body;
+    const after = (await ctx.org.rep1.api.get(`/deals/${d.id}`)).body;
     expect(after).toMatchObject({ stageId: stage('Lead'), version: 1 });
-    expect((await org.rep1.api.get(`/deals/${d.id}/history`)).body).toHaveLength(1);
-    expect((await org.rep1.api.get(`/deals/${d.id}/timeline`)).body.items).toHaveLength(0);
+    expect((await ctx.org.rep1.api.get(`/deals/${d.id}/history`)).body).toHaveLength(1);
+    expect((await ctx.org.rep1.api.get(`/deals/${d.id}/timeline`)).body.items).toHaveLength(0);
   });
 
   it('a stale version is 409 and nothing changes', async () => {
     const d = await newDeal();
-    await org.rep1.api.post(`/deals/${d.id}/move`, { stageId: stage('Qualified'), version: 1 });
-    const stale = await org.rep1.api.post(`/deals/${d.id}/move`, { stageId: stage('Proposal'), version: 1 });
+    await ctx.org.rep1.api.post(`/deals/${d.id}/move`, { stageId: stage('Qualified'), version: 1 });
+    const stale = await ctx.org.rep1.api.post(`/deals/${d.id}/move`, { stageId: stage('Proposal'), version: 1 });
     expect(stale.status).toBe(409);
     expect(stale.body.error.code).toBe('VERSION_CONFLICT');
     expect(stale.body.error.details.current).toMatchObject({ stageId: stage('Qualified'), version: 2 });
-    expect((await org.rep1.api.get(`/deals/${d.id}`)).body).toMatchObject({ stageId: stage('Qualified'), version: 2 });
-    expect((await org.rep1.api.get(`/deals/${d.id}/history`)).body).toHaveLength(2);
-    const stalePatch = await org.rep1.api.patch(`/deals/${d.id}`, { name: 'x', version: 1 });
+    expect((await ctx.org.rep1.api.get(`/deals/${d.id}`)).body).toMatchObject({ stageId: stage('Qualified'), version: 2 });
+    expect((await ctx.org.rep1.api.get(`/deals/${d.id}/history`)).body).toHaveLength(2);
+    const stalePatch = await ctx.org.rep1.api.patch(`/deals/${d.id}`, { name: 'x', version: 1 });
     expect(stalePatch.status).toBe(409);
-    expect((await org.rep1.api.get(`/deals/${d.id}`)).body.name).toBe('Big deal');
+    expect((await ctx.org.rep1.api.get(`/deals/${d.id}`)).body.name).toBe('Big deal');
   });
 
   it('concurrent moves never lose a history row', async () => {
     const d = await newDeal();
     const targets = ['Qualified', 'Proposal', 'Negotiation', 'Lead', 'Qualified', 'Proposal', 'Negotiation', 'Lead', 'Proposal', 'Qualified'];
-    const results = await Promise.all(targets.map((t, i) => (i % 2 ? org.rep1.api : org.manager.api).post(`/deals/${d.id}/move`, { stageId: stage(t) })));
+    const results = await Promise.all(targets.map((t, i) => (i % 2 ? ctx.org.rep1.api : ctx.org.manager.api).post(`/deals/${d.id}/move`, { stageId: stage(t) })));
     expect(results.every((r) => r.status === 200)).toBe(true);
-    const final = (await org.rep1.api.get(`/deals/${d.id}`)).body;
-    const history = (await org.rep1.api.get(`/deals/${d.id}/history`)).body;
+    const final = (await ctx.org.rep1.api.get(`/deals/${d.id}`)).body;
+    const history = (await ctx.org.rep1.api.get(`/deals/${d.id}/history`)).body;
     const moves = history.length - 1;
     // Each applied move (a move to the current stage is a no-op) bumped the version once and wrote one row.
     expect(final.version).toBe(1 + moves);
@@ -106,51 +96,51 @@ describe('deals', () => {
     // The history is a chain: each row starts where the previous one ended.
     for (let i = 1; i < history.length; i++) expect(history[i].fromStageId).toBe(history[i - 1].toStageId);
     expect(history[history.length - 1].toStageId).toBe(final.stageId);
-    const notes = (await org.rep1.api.get(`/deals/${d.id}/timeline?type=NOTE&limit=200`)).body.items;
+    const notes = (await ctx.org.rep1.api.get(`/deals/${d.id}/timeline?type=NOTE&limit=200`)).body.items;
     expect(notes).toHaveLength(moves);
   });
 
   it('concurrent moves with the same version: exactly one wins', async () => {
     const d = await newDeal();
-    const results = await Promise.all(['Qualified', 'Proposal', 'Negotiation', 'Closed Won'].map((t) => org.rep1.api.post(`/deals/${d.id}/move`, { stageId: stage(t), version: 1 })));
+    const results = await Promise.all(['Qualified', 'Proposal', 'Negotiation', 'Closed Won'].map((t) => ctx.org.rep1.api.post(`/deals/${d.id}/move`, { stageId: stage(t), version: 1 })));
     expect(results.map((r) => r.status).sort()).toEqual([200, 409, 409, 409]);
-    expect((await org.rep1.api.get(`/deals/${d.id}/history`)).body).toHaveLength(2);
+    expect((await ctx.org.rep1.api.get(`/deals/${d.id}/history`)).body).toHaveLength(2);
   });
 
   it('the board groups visible open deals by stage with count, total and weighted amounts', async () => {
-    const p = await org.admin.api.post('/pipelines', { name: 'Board', stages: [{ name: 'A', winProbability: 10 }, { name: 'B', winProbability: 55 }, { name: 'Closed Won', winProbability: 100 }] });
+    const p = await ctx.org.admin.api.post('/pipelines', { name: 'Board', stages: [{ name: 'A', winProbability: 10 }, { name: 'B', winProbability: 55 }, { name: 'Closed Won', winProbability: 100 }] });
     const [a, b, w] = p.body.stages;
-    const mk = (amount: string, stageId: string, api = org.rep1.api) => api.post('/deals', { name: 'D' + amount, pipelineId: p.body.id, stageId, amount });
-    await mk('100.10', a.id); await mk('200.05', a.id); await mk('1000', b.id); await mk('333.33', b.id, org.rep2.api); await mk('5000', w.id);
-    const board = (await org.rep1.api.get(`/pipelines/${p.body.id}/board`)).body;
+    const mk = (amount: string, stageId: string, api = ctx.org.rep1.api) => api.post('/deals', { name: 'D' + amount, pipelineId: p.body.id, stageId, amount });
+    await mk('100.10', a.id); await mk('200.05', a.id); await mk('1000', b.id); await mk('333.33', b.id, ctx.org.rep2.api); await mk('5000', w.id);
+    const board = (await ctx.org.rep1.api.get(`/pipelines/${p.body.id}/board`)).body;
     expect(board.stages.map((s: any) => [s.name, s.count, s.totalAmount, s.weightedAmount])).toEqual([
       ['A', 2, '300.15', '30.02'], ['B', 1, '1000.00', '550.00'], ['Closed Won', 0, '0.00', '0.00'],
     ]);
-    const mgr = (await org.manager.api.get(`/pipelines/${p.body.id}/board`)).body;
+    const mgr = (await ctx.org.manager.api.get(`/pipelines/${p.body.id}/board`)).body;
     expect(mgr.stages[1]).toMatchObject({ count: 2, totalAmount: '1333.33', weightedAmount: '733.33' });
-    const onlyRep2 = (await org.manager.api.get(`/pipelines/${p.body.id}/board?ownerId=${org.rep2.id}`)).body;
+    const onlyRep2 = (await ctx.org.manager.api.get(`/pipelines/${p.body.id}/board?ownerId=${ctx.org.rep2.id}`)).body;
     expect(onlyRep2.stages.map((s: any) => s.count)).toEqual([0, 1, 0]);
-    const mine = (await org.manager.api.get(`/pipelines/${p.body.id}/board?ownerId=me`)).body;
+    const mine = (await ctx.org.manager.api.get(`/pipelines/${p.body.id}/board?ownerId=me`)).body;
     expect(mine.stages.map((s: any) => s.count)).toEqual([0, 0, 0]);
   });
 
   it('admins can reorder, rename and add stages; stages holding deals cannot be removed', async () => {
-    const p = (await org.admin.api.post('/pipelines', { name: 'Edit', stages: [{ name: 'One', winProbability: 10 }, { name: 'Two', winProbability: 20 }] })).body;
+    const p = (await ctx.org.admin.api.post('/pipelines', { name: 'Edit', stages: [{ name: 'One', winProbability: 10 }, { name: 'Two', winProbability: 20 }] })).body;
     const [one, two] = p.stages;
-    await org.rep1.api.post('/deals', { name: 'In one', pipelineId: p.id, stageId: one.id });
-    const re = await org.admin.api.patch(`/pipelines/${p.id}`, { stages: [{ id: two.id, name: 'Two!', winProbability: 30 }, { id: one.id, name: 'One', winProbability: 10 }, { name: 'Three', winProbability: 90 }] });
+    await ctx.org.rep1.api.post('/deals', { name: 'In one', pipelineId: p.id, stageId: one.id });
+    const re = await ctx.org.admin.api.patch(`/pipelines/${p.id}`, { stages: [{ id: two.id, name: 'Two!', winProbability: 30 }, { id: one.id, name: 'One', winProbability: 10 }, { name: 'Three', winProbability: 90 }] });
     expect(re.status).toBe(200);
     expect(re.body.stages.map((s: any) => [s.name, s.orderIndex, s.winProbability])).toEqual([['Two!', 0, 30], ['One', 1, 10], ['Three', 2, 90]]);
-    const drop = await org.admin.api.patch(`/pipelines/${p.id}`, { stages: [{ id: two.id, name: 'Two!', winProbability: 30 }] });
+    const drop = await ctx.org.admin.api.patch(`/pipelines/${p.id}`, { stages: [{ id: two.id, name: 'Two!', winProbability: 30 }] });
     expect(drop.status).toBe(409);
-    expect((await org.rep1.api.patch(`/pipelines/${p.id}`, { name: 'mine now' })).status).toBe(403);
+    expect((await ctx.org.rep1.api.patch(`/pipelines/${p.id}`, { name: 'mine now' })).status).toBe(403);
   });
 
   it('deleting a deal removes it and its activities', async () => {
     const d = await newDeal();
-    await org.rep1.api.post('/activities', { type: 'CALL', dealId: d.id, subject: 'c' });
-    expect((await org.rep1.api.del(`/deals/${d.id}`)).status).toBe(204);
-    expect((await org.rep1.api.get(`/deals/${d.id}`)).status).toBe(404);
-    expect((await org.rep1.api.get(`/deals/${d.id}/timeline`)).status).toBe(404);
+    await ctx.org.rep1.api.post('/activities', { type: 'CALL', dealId: d.id, subject: 'c' });
+    expect((await ctx.org.rep1.api.del(`/deals/${d.id}`)).status).toBe(204);
+    expect((await ctx.org.rep1.api.get(`/deals/${d.id}`)).status).toBe(404);
+    expect((await ctx.org.rep1.api.get(`/deals/${d.id}/timeline`)).status).toBe(404);
   });
 });
