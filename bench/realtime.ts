@@ -34,12 +34,18 @@ try {
   for (let i = 0; i < SOCKETS; i++) clients.push(await connect(i % 2 ? b.url : a.url, { token: org.admin.token }));
   const sentAt = new Map<string, number>();
   const lat: number[] = [];
+  // Nodes and clients share this process's clock, so commit -> socket isolates the fan-out itself.
+  const committedAt = new Map<string, number>();
+  const fanLat: number[] = [];
+  for (const n of [a, b]) n.pulse.wp.onCommit((evs) => { const t = performance.now(); for (const e of evs) if (e.type === 'deal.created') committedAt.set((e.data as any).name, t); });
   let received = 0;
   let done!: () => void;
   const all = new Promise<void>((r) => { done = r; if (SOCKETS === 0) r(); });
   for (const c of clients) {
     c.socket.on('deal.created', (e: any) => {
       const t0 = sentAt.get(e.data.name);
+      const tc = committedAt.get(e.data.name);
+      if (tc !== undefined) fanLat.push(performance.now() - tc);
       if (t0 !== undefined) { lat.push(performance.now() - t0); if (++received === WRITES * SOCKETS) done(); }
     });
   }
@@ -64,6 +70,7 @@ try {
   console.log(`writes: ${(WRITES / ((writesDone - start) / 1000)).toFixed(0)}/s; write response ${fmt(writeLat)}`);
   console.log(`deliveries: ${received} in ${((end - start) / 1000).toFixed(2)} s = ${(received / ((end - start) / 1000)).toFixed(0)}/s`);
   console.log(`write sent -> socket received: ${fmt(lat)}`);
+  console.log(`commit -> socket received (fan-out alone, both nodes): ${fmt(fanLat)}`);
 
   console.log(`\n== Replay: reconnect ${REPLAY} events behind ==`);
   const first = await connect(a.url, { token: org.rep1.token });
