@@ -4,9 +4,21 @@ import { rows, one, run, pgArray, type Em } from '../db/sql.js';
 
 const bytes = (v: unknown): Uint8Array => (v instanceof Uint8Array ? v : new Uint8Array(v as ArrayBuffer));
 
-export interface LoadedNote { parts: Uint8Array[]; ids: number[]; snapshotId: number }
+export interface LoadedNote { parts: Uint8Array[]; ids: number[]; snapshotId: number; snapshotBytes: number }
 export interface LogRow { id: number; update: Uint8Array | null; old: boolean }
 export interface CompactResult { folded: number; bytesBefore: number; bytesAfter: number }
+export type Merge = (snapshot: { state: Uint8Array; lastUpdateId: number } | null, log: { id: number; update: Uint8Array }[]) => Uint8Array;
+
+export const mergeInScratchDoc: Merge = (snapshot, log) => {
+  const ydoc = new Y.Doc();
+  try {
+    Y.transact(ydoc, () => {
+      if (snapshot) Y.applyUpdate(ydoc, snapshot.state);
+      for (const r of log) Y.applyUpdate(ydoc, r.update);
+    });
+    return Y.encodeStateAsUpdate(ydoc);
+  } finally { ydoc.destroy(); }
+};
 
 /**
  * PostgreSQL persistence of note documents: an append-only update log plus one snapshot per doc.
@@ -32,20 +44,27 @@ export class NoteStore {
     const log = await rows<{ id: string; update: unknown }>(em, 'select id, update from note_updates where doc = ? order by id', [doc]);
     const parts = snap ? [bytes(snap.state)] : [];
     for (const r of log) parts.push(bytes(r.update));
-    return { parts, ids: log.map((r) => Number(r.id)), snapshotId: snap ? Number(snap.last_update_id) : 0 };
+    return { parts, ids: log.map((r) => Number(r.id)), snapshotId: snap ? Number(snap.last_update_id) : 0, snapshotBytes: snap ? parts[0].byteLength : 0 };
   }
 
   /**
-   * Log rows after `afterId`. Rows in `known` come back without their bytes. `old` marks rows old enough
-   * that no transaction holding a smaller id can still be in flight, so the caller may move past them.
+   * Log rows after `afterId`, with bytes only for ids not in `known`. `old` marks rows old enough that
+   * no transaction holding a smaller id can still be in flight (each append is one short statement),
+   * so the caller may move its mark past them.
    */
-  async since(doc: string, afterId: number, known: number[]): Promise<{ rows: LogRow[]; snapshotId: number }> {
+  async since(doc: string, afterId: number, known: Set<number>): Promise<{ rows: LogRow[]; snapshotId: number }> {
     const em = this.em();
-    const r = await rows<{ id: string; update: unknown; old: boolean }>(em,
-      `select id, case when id = any(?::bigint[]) then null else update end as update, created_at < now() - interval '10 seconds' as old
-         from note_updates where doc = ? and id > ? order by id`, [pgArray(known.map(String)), doc, afterId]);
+    const ids = await rows<{ id: string; old: boolean }>(em,
+      `select id, created_at < now() - interval '3 seconds' as old from note_updates where doc = ? and id > ? order by id`, [doc, afterId]);
+    const out: LogRow[] = ids.map((x) => ({ id: Number(x.id), update: null, old: !!x.old }));
+    const missing = out.filter((r) => !known.has(r.id));
+    if (missing.length) {
+      const got = await rows<{ id: string; update: unknown }>(em, 'select id, update from note_updates where id = any(?::bigint[])', [pgArray(missing.map((r) => String(r.id)))]);
+      const byId = new Map(got.map((g) => [Number(g.id), bytes(g.update)]));
+      for (const r of missing) r.update = byId.get(r.id) ?? null;
+    }
     const s = await one<{ last_update_id: string }>(em, 'select last_update_id from note_snapshots where doc = ?', [doc]);
-    return { rows: r.map((x) => ({ id: Number(x.id), update: x.update == null ? null : bytes(x.update), old: !!x.old })), snapshotId: s ? Number(s.last_update_id) : 0 };
+    return { rows: out, snapshotId: s ? Number(s.last_update_id) : 0 };
   }
 
   async snapshot(doc: string): Promise<{ state: Uint8Array; lastUpdateId: number } | null> {
@@ -56,29 +75,26 @@ export class NoteStore {
   /**
    * Folds the committed log rows into the snapshot and deletes exactly those rows, in one transaction
    * under a per-doc advisory lock, so two nodes compacting the same doc serialise and neither loses rows.
+   * `merge` turns the current snapshot and the rows into the new state; the default builds a scratch
+   * Y.Doc, a node with the doc loaded passes its live doc instead (cheaper: it already holds nearly all of it).
    */
-  async compact(tenantId: string, doc: string): Promise<CompactResult> {
+  async compact(tenantId: string, doc: string, merge: Merge = mergeInScratchDoc): Promise<CompactResult> {
     return this.orm.em.fork().transactional(async (em) => {
       await rows(em as Em, 'select pg_advisory_xact_lock(hashtext(?))', ['pulse-note:' + doc]);
       const snap = await one<{ state: unknown; last_update_id: string }>(em as Em, 'select state, last_update_id from note_snapshots where doc = ?', [doc]);
       const log = await rows<{ id: string; update: unknown }>(em as Em, 'select id, update from note_updates where doc = ? order by id', [doc]);
-      const before = (snap ? bytes(snap.state).byteLength : 0) + log.reduce((n, r) => n + bytes(r.update).byteLength, 0);
-      if (log.length === 0) return { folded: 0, bytesBefore: before, bytesAfter: before };
-      const ydoc = new Y.Doc();
-      try {
-        Y.transact(ydoc, () => {
-          if (snap) Y.applyUpdate(ydoc, bytes(snap.state));
-          for (const r of log) Y.applyUpdate(ydoc, bytes(r.update));
-        });
-        const state = Y.encodeStateAsUpdate(ydoc);
-        const ids = log.map((r) => Number(r.id));
-        const last = Math.max(ids[ids.length - 1], snap ? Number(snap.last_update_id) : 0);
-        await run(em as Em, `insert into note_snapshots (doc, tenant_id, state, last_update_id, updated_at) values (?, ?, ?, ?, now())
-          on conflict (doc) do update set state = excluded.state, last_update_id = excluded.last_update_id, updated_at = now()`,
-          [doc, tenantId, Buffer.from(state.buffer, state.byteOffset, state.byteLength), last]);
-        await run(em as Em, 'delete from note_updates where doc = ? and id = any(?::bigint[])', [doc, pgArray(ids.map(String))]);
-        return { folded: ids.length, bytesBefore: before, bytesAfter: state.byteLength };
-      } finally { ydoc.destroy(); }
+      const snapshot = snap ? { state: bytes(snap.state), lastUpdateId: Number(snap.last_update_id) } : null;
+      const logRows = log.map((r) => ({ id: Number(r.id), update: bytes(r.update) }));
+      const before = (snapshot?.state.byteLength ?? 0) + logRows.reduce((n, r) => n + r.update.byteLength, 0);
+      if (logRows.length === 0) return { folded: 0, bytesBefore: before, bytesAfter: before };
+      const state = merge(snapshot, logRows);
+      const ids = logRows.map((r) => r.id);
+      const last = Math.max(ids[ids.length - 1], snapshot?.lastUpdateId ?? 0);
+      await run(em as Em, `insert into note_snapshots (doc, tenant_id, state, last_update_id, updated_at) values (?, ?, ?, ?, now())
+        on conflict (doc) do update set state = excluded.state, last_update_id = excluded.last_update_id, updated_at = now()`,
+        [doc, tenantId, Buffer.from(state.buffer, state.byteOffset, state.byteLength), last]);
+      await run(em as Em, 'delete from note_updates where doc = ? and id = any(?::bigint[])', [doc, pgArray(ids.map(String))]);
+      return { folded: ids.length, bytesBefore: before, bytesAfter: state.byteLength };
     });
   }
 

@@ -24,8 +24,11 @@ export interface NotesOptions {
   recheckMs?: number;
   /** How often loaded docs read updates they may have missed from PostgreSQL (ms). */
   catchUpMs?: number;
-  /** Compact a doc after this many logged updates... */
-  compactEvery?: number;
+  /**
+   * Compact a doc once the bytes logged since the last compaction reach the snapshot's size (at least
+   * this many bytes), so the work stays linear in what was written...
+   */
+  compactMinBytes?: number;
   /** ...or when it has uncompacted updates this old (ms). */
   compactIdleMs?: number;
   /** Debounce of the plain-text projection onto the deal (ms). */
@@ -60,6 +63,8 @@ class NoteDoc {
   seen = new Set<number>();
   snapshotSeen = 0;
   sinceCompact = 0;
+  sinceCompactBytes = 0;
+  snapshotBytes = 0;
   lastCompact = Date.now();
   lastCatchUp = Date.now();
   readonly loadedAt = Date.now();
@@ -107,6 +112,9 @@ export class NotesServer {
   private timer: NodeJS.Timeout | null = null;
   private pinger: NodeJS.Timeout | null = null;
   private ticking = false;
+  /** Totals for health and the benchmark. */
+  private appended = { rows: 0, bytes: 0 };
+  private compactions = { runs: 0, folded: 0, bytesBefore: 0, bytesAfter: 0 };
   private closing = false;
   private alive = new WeakSet<WebSocket>();
   private offFeed: (() => void) | null = null;
@@ -114,7 +122,7 @@ export class NotesServer {
 
   constructor(private ctx: PulseContext, opts: NotesOptions = {}) {
     this.opts = {
-      recheckMs: 10_000, catchUpMs: 2_000, compactEvery: 500, compactIdleMs: 30_000, projectionDelayMs: 2_000,
+      recheckMs: 10_000, catchUpMs: 2_000, compactMinBytes: 64 * 1024, compactIdleMs: 30_000, projectionDelayMs: 2_000,
       redisUrl: ctx.config.redisUrl, ...opts,
     };
     this.store = new NoteStore(ctx.orm);
@@ -145,7 +153,7 @@ export class NotesServer {
     let sessions = 0;
     for (const d of this.docs.values()) sessions += d.sessions.size;
     return {
-      docs: this.docs.size, sessions, sockets: this.wss.clients.size,
+      docs: this.docs.size, sessions, sockets: this.wss.clients.size, appended: { ...this.appended }, compactions: { ...this.compactions },
       bus: this.bus ? (this.bus.connected ? 'ok' : 'down') : 'none', subscriptions: this.bus?.subscriptions ?? 0,
     };
   }
@@ -245,6 +253,7 @@ export class NotesServer {
       Y.transact(d.ydoc, () => { for (const p of loaded.parts) Y.applyUpdate(d.ydoc, p); }, ORIGIN_LOAD);
       for (const id of loaded.ids) d.seen.add(id);
       d.snapshotSeen = loaded.snapshotId;
+      d.snapshotBytes = loaded.snapshotBytes;
     } catch (err) {
       await this.bus?.unsubscribe(name.name);
       d.awareness.destroy(); d.ydoc.destroy();
@@ -323,6 +332,7 @@ export class NotesServer {
       try { Y.applyUpdate(d.ydoc, merged, origin); } catch (err) { this.ctx.log.error({ err, doc: d.name.name }, 'notes: applying a stored update failed'); }
       this.bus?.publish(d.name.name, { kind: 'update', ids, update: merged });
       d.sinceCompact += batch.length;
+      for (const b of batch) { d.sinceCompactBytes += b.update.byteLength; this.appended.rows++; this.appended.bytes += b.update.byteLength; }
       d.lastEditor = batch[batch.length - 1].session.viewer;
       this.scheduleProjection(d);
     }
@@ -344,7 +354,7 @@ export class NotesServer {
   private async catchUp(d: NoteDoc): Promise<void> {
     if (d.unloading) return;
     d.lastCatchUp = Date.now();
-    const known = [...d.seen];
+    const known = new Set(d.seen);
     const { rows, snapshotId } = await this.store.since(d.name.name, d.safeMark, known);
     if (d.unloading) return;
     if (snapshotId > d.snapshotSeen) {
@@ -374,8 +384,22 @@ export class NotesServer {
     d.compacting = true;
     try {
       const n = d.sinceCompact;
-      await this.store.compact(d.tenantId, d.name.name);
+      const nb = d.sinceCompactBytes;
+      const r = await this.store.compact(d.tenantId, d.name.name, (snapshot, log) => {
+        // Bring the live doc up to everything being folded (rows or a snapshot from another node it
+        // has not seen yet), then its state is the new snapshot: no scratch doc to rebuild.
+        if (snapshot && snapshot.lastUpdateId > d.snapshotSeen) { Y.applyUpdate(d.ydoc, snapshot.state, ORIGIN_REMOTE); d.snapshotSeen = snapshot.lastUpdateId; }
+        const unseen = log.filter((x) => !d.seen.has(x.id) && x.id > d.safeMark);
+        if (unseen.length) Y.applyUpdate(d.ydoc, Y.mergeUpdates(unseen.map((x) => x.update)), ORIGIN_REMOTE);
+        return Y.encodeStateAsUpdate(d.ydoc);
+      });
       d.sinceCompact = Math.max(0, d.sinceCompact - n);
+      d.sinceCompactBytes = Math.max(0, d.sinceCompactBytes - nb);
+      if (r.folded) {
+        d.snapshotBytes = r.bytesAfter;
+        this.compactions.runs++; this.compactions.folded += r.folded;
+        this.compactions.bytesBefore += r.bytesBefore; this.compactions.bytesAfter += r.bytesAfter;
+      }
       d.lastCompact = Date.now();
     } catch (err) {
       this.ctx.log.warn({ err, doc: d.name.name }, 'notes: compaction failed');
@@ -482,7 +506,8 @@ export class NotesServer {
         if (d.sessions.size === 0) { if (now - d.loadedAt > 5_000) void this.unload(d); continue; }
         for (const s of d.sessions) if (now - s.lastCheck >= this.opts.recheckMs) void this.recheck(s);
         if (now - d.lastCatchUp >= this.opts.catchUpMs) await this.catchUp(d).catch((err) => this.ctx.log.warn({ err }, 'notes: catch-up failed'));
-        if (d.sinceCompact >= this.opts.compactEvery || (d.sinceCompact > 0 && now - d.lastCompact >= this.opts.compactIdleMs)) await this.compact(d);
+        const due = d.sinceCompactBytes >= Math.max(this.opts.compactMinBytes, d.snapshotBytes);
+        if (d.sinceCompact > 0 && (due || now - d.lastCompact >= this.opts.compactIdleMs)) await this.compact(d);
       }
     } finally { this.ticking = false; }
   }

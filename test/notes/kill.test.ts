@@ -6,7 +6,7 @@ import { spawnNode, type ChildNode } from './spawn-node.js';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 const nodes: ChildNode[] = [];
-const env = () => ({ DATABASE_URL: db.url, REDIS_URL, NOTES_OPTS: JSON.stringify({ catchUpMs: 200, compactEvery: 50 }) });
+const env = () => ({ DATABASE_URL: db.url, REDIS_URL, NOTES_OPTS: JSON.stringify({ catchUpMs: 200, compactMinBytes: 300 }) });
 
 beforeAll(async () => { db = await createTestDatabase(); });
 afterAll(async () => {
@@ -24,7 +24,7 @@ describe('a node killed with SIGKILL', () => {
     const writer = noteClient(a.url, doc, org.rep1.token);
     const watcher = noteClient(a.url, doc, org.manager.token);
     await Promise.all([synced(writer), synced(watcher)]);
-    // Single-character edits, one update each; compaction runs along the way (every 50 updates).
+    // Single-character edits, one update each; compaction runs along the way (every few hundred bytes).
     let expected = '';
     for (let i = 0; i < 300; i++) {
       const ch = String.fromCharCode(97 + (i % 26));
