@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { createTestDatabase } from '../helpers/db.js';
+import { startNode, type TestNode } from '../helpers/server.js';
+import { createOrg, type Org } from '../helpers/api.js';
+import { defaultExtensions } from '../../server/extensions.js';
+import { launch, signIn, shot } from './browser.js';
+
+/** Admin set-up, typed custom fields on the deal page, validation with the shared zod schemas, lists. */
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let node: TestNode;
+let org: Org;
+let browser: Browser;
+const PASSWORD = 'correct horse battery';
+const email = async (who: 'admin' | 'rep1') => (await org[who].api.get('/me')).body.email as string;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  node = await startNode({ databaseUrl: db.url, extensions: defaultExtensions });
+  org = await createOrg(node.url, 'forms');
+  browser = await launch();
+});
+afterAll(async () => { await browser?.close(); await node?.close(); await db?.drop(); });
+
+describe('forms in a real browser', () => {
+  it('an admin defines custom fields; a rep edits them by type on the deal page; stale saves are refused', async () => {
+    const admin = await signIn(browser, node.url, await email('admin'), PASSWORD);
+    try {
+      await admin.page.getByRole('link', { name: 'Admin' }).click();
+      await admin.page.getByRole('tab', { name: 'Custom fields' }).click();
+      const form = admin.page.getByRole('form', { name: 'Add custom field' });
+      const add = async (name: string, type: string, options?: string) => {
+        await form.getByLabel('Field name').fill(name);
+        await form.getByLabel('Type').selectOption(type);
+        if (options) await form.getByLabel('Options (comma separated)').fill(options);
+        await form.getByRole('button', { name: 'Add field' }).click();
+        await admin.page.getByRole('cell', { name, exact: true }).waitFor();
+      };
+      // The shared schema rejects a bad name before any request.
+      await form.getByLabel('Field name').fill('Deal Type');
+      await form.getByRole('button', { name: 'Add field' }).click();
+      await form.getByText('lower-case letters').waitFor();
+      await add('deal_type', 'SELECT', 'New business, Upsell, Renewal');
+      await add('competitors', 'MULTI_SELECT', 'Acme, Globex');
+      await add('kickoff', 'DATE');
+      await add('seats', 'NUMBER');
+      await shot(admin.page, 'admin');
+      expect(admin.errors).toEqual([]);
+    } finally { await admin.ctx.close(); }
+
+    const deal = (await org.rep1.api.post('/deals', { name: 'Hooli seats', pipelineId: org.pipelineId, amount: '1000' })).body;
+    const rep = await signIn(browser, node.url, await email('rep1'), PASSWORD);
+    try {
+      await rep.page.goto(node.url + '/#/deals/' + deal.id);
+      await rep.page.getByTestId('deal-title').waitFor();
+      await rep.page.getByLabel('Amount').fill('12.345');
+      await rep.page.getByRole('button', { name: 'Save changes' }).click();
+      await rep.page.getByText('must be a decimal amount with at most 2 decimals').waitFor();
+      await rep.page.getByLabel('Amount').fill('2500.50');
+      await rep.page.getByTestId('cf-deal_type').selectOption('Upsell');
+      await rep.page.getByTestId('cf-competitors').getByLabel('Globex').check();
+      await rep.page.getByTestId('cf-kickoff').fill('2031-02-03');
+      await rep.page.getByTestId('cf-seats').fill('40');
+      await rep.page.getByTestId('cf-seats').blur();
+      await rep.page.getByRole('button', { name: 'Save changes' }).click();
+      await rep.page.getByTestId('deal-notice').getByText('Saved.').waitFor();
+      const saved = (await org.rep1.api.get(`/deals/${deal.id}`)).body;
+      expect(saved.amount).toBe('2500.50');
+      expect(saved.customData).toEqual({ deal_type: 'Upsell', competitors: ['Globex'], kickoff: '2031-02-03', seats: 40 });
+
+      // Someone else saves while I am editing: my save is refused and I see their version.
+      await rep.page.getByLabel('Name').fill('Hooli seats (mine)');
+      expect((await org.manager.api.patch(`/deals/${deal.id}`, { name: 'Hooli seats (manager)' })).status).toBe(200);
+      await rep.page.getByRole('button', { name: 'Save changes' }).click();
+      await rep.page.getByTestId('deal-notice').getByText('Someone else saved this deal first').waitFor();
+      await expect.poll(() => rep.page.getByLabel('Name').inputValue()).toBe('Hooli seats (manager)');
+      expect((await org.rep1.api.get(`/deals/${deal.id}`)).body.name).toBe('Hooli seats (manager)');
+      expect(rep.errors).toEqual([]);
+    } finally { await rep.ctx.close(); }
+  });
+
+  it('lists search as you type, page with "load more", and create records through validated forms', async () => {
+    for (let i = 0; i < 30; i++) await org.rep1.api.post('/contacts', { firstName: `Person${String(i).padStart(2, '0')}`, lastName: i % 10 === 0 ? 'Zebrowski' : 'Stone' });
+    const rep = await signIn(browser, node.url, await email('rep1'), PASSWORD);
+    try {
+      await rep.page.getByRole('link', { name: 'Contacts' }).click();
+      const rows = rep.page.getByTestId('contacts-table').locator('tbody tr');
+      await expect.poll(() => rows.count()).toBe(25);
+      await rep.page.getByRole('button', { name: 'Load more' }).click();
+      await expect.poll(() => rows.count()).toBe(30);
+      await rep.page.getByTestId('contacts-search').pressSequentially('zebro', { delay: 30 });
+      await expect.poll(() => rows.count()).toBe(3);
+      expect(await rows.allTextContents()).toEqual(Array(3).fill(expect.stringContaining('Zebrowski')));
+
+      await rep.page.getByRole('button', { name: 'New contact' }).click();
+      const form = rep.page.getByRole('form', { name: 'New contact' });
+      await form.getByLabel('First name').fill('Dana');
+      await form.getByLabel('Email').fill('not-an-email');
+      await form.getByRole('button', { name: 'Create contact' }).click();
+      await form.locator('.field-error').first().waitFor();
+      await form.getByLabel('Email').fill('dana@hooli.test');
+      await form.getByRole('button', { name: 'Create contact' }).click();
+      await rep.page.getByTestId('contact-title').getByText('Dana').waitFor();
+
+      await rep.page.getByRole('link', { name: 'Companies' }).click();
+      await rep.page.getByRole('button', { name: 'New company' }).click();
+      const co = rep.page.getByRole('form', { name: 'New company' });
+      await co.getByLabel('Name').fill('Hooli');
+      await co.getByLabel('Industry').fill('Software');
+      await co.getByRole('button', { name: 'Save' }).click();
+      await rep.page.getByTestId('companies-table').getByText('Hooli').waitFor();
+      await rep.page.getByRole('button', { name: 'Edit Hooli' }).click();
+      await rep.page.getByRole('form', { name: 'Edit company' }).getByLabel('Domain').fill('hooli.test');
+      await rep.page.getByRole('form', { name: 'Edit company' }).getByRole('button', { name: 'Save' }).click();
+      await rep.page.getByTestId('companies-table').getByText('hooli.test').waitFor();
+      await shot(rep.page, 'companies');
+      expect(rep.errors).toEqual([]);
+    } finally { await rep.ctx.close(); }
+  });
+});
