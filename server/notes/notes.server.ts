@@ -72,6 +72,7 @@ class NoteDoc {
   lastEditor: Viewer | null = null;
   projectTimer: NodeJS.Timeout | null = null;
   projectDirty = false;
+  dirtySince = 0;
   unloading: Promise<void> | null = null;
   constructor(readonly name: DocName, readonly tenantId: string) {
     // The server holds no awareness state of its own.
@@ -408,7 +409,10 @@ export class NotesServer {
 
   private scheduleProjection(d: NoteDoc): void {
     if (d.name.kind !== 'deal') return;
+    if (!d.projectDirty) d.dirtySince = Date.now();
     d.projectDirty = true;
+    // Debounced, but someone typing without pause still gets a preview every few debounce periods.
+    if (d.projectTimer && Date.now() - d.dirtySince >= 5 * this.opts.projectionDelayMs) return;
     if (d.projectTimer) clearTimeout(d.projectTimer);
     d.projectTimer = setTimeout(() => { d.projectTimer = null; void this.project(d); }, this.opts.projectionDelayMs);
   }

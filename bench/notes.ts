@@ -1,0 +1,158 @@
+// Benchmark: a long co-editing session on one deal note, clients spread over two real server nodes
+// (separate processes) sharing PostgreSQL and Redis, beside the same edits applied in-process to bare
+// Y.Docs in the same run.
+//
+//   npm run bench:notes                      (defaults below)
+//   BENCH_OPS=300000 BENCH_CLIENTS=10 BENCH_RATE=3000 npm run bench:notes
+//
+// Needs PostgreSQL on 127.0.0.1:5432 (TEST_PG_URL) and Redis on 127.0.0.1:6379 (TEST_REDIS_URL).
+import { performance } from 'node:perf_hooks';
+import * as Y from 'yjs';
+import { createTestDatabase, REDIS_URL } from '../test/helpers/db.js';
+import { createOrg } from '../test/helpers/api.js';
+import { noteClient, synced, until, sameState, type NoteClient } from '../test/notes/helpers.js';
+import { spawnNode, type ChildNode, type NodeReport } from '../test/notes/spawn-node.js';
+
+const OPS = Number(process.env.BENCH_OPS ?? 200_000);
+const CLIENTS = Math.min(10, Math.max(2, Number(process.env.BENCH_CLIENTS ?? 4)));
+const RATE = Number(process.env.BENCH_RATE ?? 2000); // single-character edits per second, all clients together
+const PROBE_EVERY = 4; // every n-th insert is timed to a client on the other node
+const TICK_MS = 5;
+
+process.setMaxListeners(50);
+
+type Op = { c: number; kind: 'ins' | 'del'; pos: number; ch: string };
+
+const pct = (xs: number[], p: number) => {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const ms = (x: number) => `${x.toFixed(2)} ms`;
+const kb = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
+const cpuMs = (a: NodeReport, b: NodeReport) => (b.cpu.user + b.cpu.system - a.cpu.user - a.cpu.system) / 1000;
+
+async function main() {
+  const db = await createTestDatabase();
+  const nodes: ChildNode[] = [];
+  const clients: NoteClient[] = [];
+  try {
+    const env = { DATABASE_URL: db.url, REDIS_URL };
+    nodes.push(await spawnNode(env), await spawnNode(env));
+    const org = await createOrg(nodes[0].url, 'bench');
+    const deal = await org.rep1.api.post('/deals', { name: 'Bench note', pipelineId: org.pipelineId });
+    const doc = `deal:${deal.body.id}`;
+    const tokens = [org.rep1.token, org.manager.token, org.admin.token];
+    for (let i = 0; i < CLIENTS; i++) clients.push(noteClient(nodes[i % 2].url, doc, tokens[i % tokens.length]));
+    await Promise.all(clients.map(synced));
+    const nodeOf = (i: number) => i % 2;
+
+    // Cross-node probes: the editor's client id and clock after the insert; done when the observer has it.
+    const pending = clients.map(() => [] as { client: number; clock: number; t0: number }[]);
+    const crossNode: number[] = [];
+    clients.forEach((c, i) => c.doc.on('update', () => {
+      const list = pending[i];
+      if (!list.length) return;
+      const now = performance.now();
+      for (let k = list.length - 1; k >= 0; k--) {
+        if (Y.getState(c.doc.store, list[k].client) >= list[k].clock) { crossNode.push(now - list[k].t0); list.splice(k, 1); }
+      }
+    }));
+
+    const before = await Promise.all(nodes.map((n) => n.report()));
+    const ops: Op[] = [];
+    let inserts = 0;
+    const t0 = performance.now();
+    let next = t0;
+    while (ops.length < OPS) {
+      const perTick = Math.max(1, Math.round((RATE * TICK_MS) / 1000));
+      for (let k = 0; k < perTick && ops.length < OPS; k++) {
+        const ci = Math.floor(Math.random() * CLIENTS);
+        const c = clients[ci];
+        const len = c.text.length;
+        // Mostly typing, some deleting, so the note grows to a realistic size and tombstones pile up.
+        if (len > 0 && Math.random() < 0.3) {
+          const pos = Math.floor(Math.random() * len);
+          c.text.delete(pos, 1);
+          ops.push({ c: ci, kind: 'del', pos, ch: '' });
+        } else {
+          const pos = Math.random() < 0.7 ? len : Math.floor(Math.random() * (len + 1));
+          const ch = String.fromCharCode(97 + Math.floor(Math.random() * 26));
+          c.text.insert(pos, ch);
+          ops.push({ c: ci, kind: 'ins', pos, ch });
+          if (++inserts % PROBE_EVERY === 0) {
+            // Observers on the other node, round-robin.
+            const others = clients.map((_, i) => i).filter((i) => nodeOf(i) !== nodeOf(ci));
+            const oi = others[(inserts / PROBE_EVERY) % others.length];
+            pending[oi].push({ client: c.doc.clientID, clock: Y.getState(c.doc.store, c.doc.clientID), t0: performance.now() });
+          }
+        }
+      }
+      next += TICK_MS;
+      const wait = next - performance.now();
+      await new Promise((r) => setTimeout(r, Math.max(0, wait)));
+    }
+    const editMs = performance.now() - t0;
+    await until(() => clients.every((c) => sameState(c.doc, clients[0].doc)), 'all clients to converge', 120_000);
+    const convergedMs = performance.now() - t0;
+    const after = await Promise.all(nodes.map((n) => n.report()));
+    const textLen = clients[0].text.length;
+
+    // Stored bytes while the session is open (log + periodic snapshot), then after the last client leaves.
+    const { NoteStore } = await import('../server/notes/note.store.js');
+    const { createOrm } = await import('../server/db/orm.js');
+    const orm = await createOrm({ databaseUrl: db.url, poolMax: 2 });
+    const store = new NoteStore(orm);
+    const during = await store.storedBytes(doc);
+    for (const c of clients) c.destroy();
+    clients.length = 0;
+    await until(async () => (await store.storedBytes(doc)).logRows === 0, 'the final compaction', 60_000);
+    const final = await store.storedBytes(doc);
+    const finalReports = await Promise.all(nodes.map((n) => n.report()));
+    await orm.close(true);
+
+    // The same edits, in-process: one bare Y.Doc, and a pair of docs exchanging every update directly.
+    const bare = new Y.Doc();
+    const bt = bare.getText('note');
+    const cpu0 = process.cpuUsage();
+    const b0 = performance.now();
+    for (const op of ops) {
+      if (op.kind === 'ins') bt.insert(Math.min(op.pos, bt.length), op.ch);
+      else if (bt.length) bt.delete(Math.min(op.pos, bt.length - 1), 1);
+    }
+    const bareMs = performance.now() - b0;
+    const bareCpu = process.cpuUsage(cpu0);
+    const bareBytes = Y.encodeStateAsUpdate(bare).byteLength;
+    const pa = new Y.Doc(); const pb = new Y.Doc();
+    const pairLat: number[] = [];
+    pa.on('update', (u: Uint8Array) => { const s = performance.now(); Y.applyUpdate(pb, u); pairLat.push(performance.now() - s); });
+    const pt = pa.getText('note');
+    const p0 = performance.now();
+    for (const op of ops) {
+      if (op.kind === 'ins') pt.insert(Math.min(op.pos, pt.length), op.ch);
+      else if (pt.length) pt.delete(Math.min(op.pos, pt.length - 1), 1);
+    }
+    const pairMs = performance.now() - p0;
+
+    const appended = after.reduce((n, r) => n + r.notes.appended.bytes, 0);
+    const appendedRows = after.reduce((n, r) => n + r.notes.appended.rows, 0);
+    const comp = finalReports.map((r) => r.notes.compactions);
+    const lines = [
+      `notes benchmark: ${OPS.toLocaleString()} single-character edits (${inserts.toLocaleString()} inserts, ${(OPS - inserts).toLocaleString()} deletes) from ${CLIENTS} clients over 2 nodes, target ${RATE}/s`,
+      `  editing took ${(editMs / 1000).toFixed(1)} s (${Math.round(OPS / (editMs / 1000))} edits/s); all clients converged ${((convergedMs - editMs)).toFixed(0)} ms after the last edit; final text ${textLen.toLocaleString()} chars`,
+      `  cross-node update latency (${crossNode.length.toLocaleString()} probes, client -> node A -> PostgreSQL -> Redis -> node B -> client): p50 ${ms(pct(crossNode, 50))}, p90 ${ms(pct(crossNode, 90))}, p99 ${ms(pct(crossNode, 99))}, max ${ms(pct(crossNode, 100))}`,
+      `  server CPU during the session: node A ${(cpuMs(before[0], after[0]) / 1000).toFixed(1)} s, node B ${(cpuMs(before[1], after[1]) / 1000).toFixed(1)} s (${((cpuMs(before[0], after[0]) + cpuMs(before[1], after[1])) / OPS * 1000).toFixed(1)} µs per edit, both nodes); RSS ${after.map((r) => (r.rss / 1048576).toFixed(0) + ' MB').join(' / ')}`,
+      `  stored: ${appendedRows.toLocaleString()} log rows, ${kb(appended)} of updates appended in all; at the end of the session ${during.logRows} rows (${kb(during.logBytes)}) + snapshot ${kb(during.snapshotBytes)}; after the last client left: snapshot ${kb(final.snapshotBytes)}, ${final.logRows} rows`,
+      `  compactions: ${comp.map((c, i) => `node ${'AB'[i]} ${c.runs} runs folding ${c.folded} rows`).join(', ')}`,
+      `  in-process, same edits: one bare Y.Doc ${bareMs.toFixed(0)} ms (${(bareCpu.user + bareCpu.system) / 1000 | 0} ms CPU, ${(bareMs * 1000 / OPS).toFixed(2)} µs per edit), state ${kb(bareBytes)}; doc-to-doc update apply p50 ${ms(pct(pairLat, 50))}, p99 ${ms(pct(pairLat, 99))} (${pairMs.toFixed(0)} ms in all)`,
+    ];
+    console.log('\n' + lines.join('\n') + '\n');
+  } finally {
+    for (const c of clients) c.destroy();
+    for (const n of nodes) await n.kill('SIGTERM');
+    await db.drop();
+  }
+}
+
+await main();
+process.exit(0);
