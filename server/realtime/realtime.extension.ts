@@ -17,6 +17,8 @@ export interface RealtimeOptions {
   reconcileMs?: number;
   sweepAfterMs?: number;
   sessionRecheckMs?: number;
+  /** How often events past EVENT_RETENTION_HOURS are deleted. */
+  pruneEveryMs?: number;
 }
 
 /**
@@ -45,7 +47,7 @@ export function realtimeExtension(opts: RealtimeOptions = {}): PulseExtension & 
         reconcileMs: opts.reconcileMs ?? 10_000,
         sweepAfterMs: opts.sweepAfterMs ?? 2_000,
         retentionMs: ctx.config.eventRetentionMs,
-        pruneEveryMs: 10 * 60_000,
+        pruneEveryMs: opts.pruneEveryMs ?? 10 * 60_000,
       });
       await sequencer.start();
       relay.start();

@@ -21,7 +21,10 @@ export class Sequencer {
 
   /** Everything committed before this point is history, not news: start each tenant at its current seq. */
   start(): Promise<void> {
-    this.baseline ??= allTenantSeqs(this.read()).then((m) => { for (const [t, s] of m) if (!this.last.has(t)) this.last.set(t, s); });
+    this.baseline ??= allTenantSeqs(this.read()).then(
+      (m) => { for (const [t, s] of m) if (!this.last.has(t)) this.last.set(t, s); },
+      // The database was away: the next caller tries again rather than inheriting the failure forever.
+      (err) => { this.baseline = null; throw err; });
     return this.baseline;
   }
 
