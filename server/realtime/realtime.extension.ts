@@ -12,6 +12,7 @@ export interface RealtimeOptions {
   /** Redis key and channel prefix. Defaults to one per database, so unrelated deployments on one Redis stay apart. */
   prefix?: string;
   maxReplay?: number;
+  maxReplaySpan?: number;
   presenceTtlMs?: number;
   tickMs?: number;
   reconcileMs?: number;
@@ -51,7 +52,7 @@ export function realtimeExtension(opts: RealtimeOptions = {}): PulseExtension & 
       });
       await sequencer.start();
       relay.start();
-      const sockets = new LiveSockets(ctx, sequencer, { maxReplay: opts.maxReplay ?? 1000, recheckMs: opts.sessionRecheckMs ?? 30_000 });
+      const sockets = new LiveSockets(ctx, sequencer, { maxReplay: opts.maxReplay ?? 1000, maxReplaySpan: opts.maxReplaySpan ?? 50_000, recheckMs: opts.sessionRecheckMs ?? 30_000 });
       const presence = new Presence(ctx, sockets.io, bus, prefix, opts.presenceTtlMs ?? 30_000);
       presence.attach(sockets);
       parts = { bus, sequencer, relay, sockets, presence };

@@ -13,6 +13,8 @@ import { eventsForUser, hasSeq, tenantSeq } from './outbox-queries.js';
 export interface SocketOptions {
   /** Replays longer than this many events answer resync.required instead: reloading is cheaper. */
   maxReplay: number;
+  /** Replays spanning more of the tenant's events than this are refused too: the scan would be the cost. */
+  maxReplaySpan: number;
   /** How often connected sessions are re-checked, so logout and expiry end live streams too. */
   recheckMs: number;
 }
@@ -143,6 +145,7 @@ export class LiveSockets {
       let events: Awaited<ReturnType<typeof eventsForUser>> = [];
       if (since > latest) reason = 'unknown_seq';
       else if (since < latest && !(await hasSeq(em, v.tenantId, since + 1))) reason = 'expired';
+      else if (latest - since > this.opts.maxReplaySpan) reason = 'too_far_behind';
       else {
         events = await eventsForUser(em, v.tenantId, v.id, since, this.opts.maxReplay + 1);
         if (events.length > this.opts.maxReplay) reason = 'too_far_behind';

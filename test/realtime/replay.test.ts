@@ -13,7 +13,7 @@ const clients: LiveClient[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  node = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: () => [realtimeExtension({ maxReplay: 5 })] });
+  node = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: () => [realtimeExtension({ maxReplay: 5, maxReplaySpan: 6 })] });
   org = await createOrg(node.url, 'replay');
 });
 afterAll(async () => { for (const c of clients) c.close(); await node?.close(); await db?.drop(); });
@@ -67,6 +67,10 @@ describe('replay on reconnect', () => {
     // The stream carries on live from where session.ready says.
     const next = await deal(org.rep1, 'after resync');
     await far.untilEvent((e) => e.data.id === next);
+
+    // A rep sees few of the tenant's events, but a replay that spans too many of them is refused as well.
+    const wide = await open({ token: org.solo.token, lastSeq: base });
+    expect(wide.other.find((m) => m.name === 'resync.required')?.body).toMatchObject({ reason: 'too_far_behind' });
 
     const future = await open({ token: org.admin.token, lastSeq: 1_000_000 });
     expect(future.other.find((m) => m.name === 'resync.required')?.body).toMatchObject({ reason: 'unknown_seq' });
