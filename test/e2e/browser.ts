@@ -21,6 +21,7 @@ export async function signIn(browser: Browser, base: string, email: string, pass
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByTestId('me-name').waitFor();
+  await page.waitForURL(/#\/board$/);
   return { ctx, page, errors };
 }
 

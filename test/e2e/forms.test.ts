@@ -12,7 +12,7 @@ let node: TestNode;
 let org: Org;
 let browser: Browser;
 const PASSWORD = 'correct horse battery';
-const email = async (who: 'admin' | 'rep1') => (await org[who].api.get('/me')).body.email as string;
+const email = async (who: 'admin' | 'rep1' | 'rep2') => (await org[who].api.get('/me')).body.email as string;
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -116,5 +116,32 @@ describe('forms in a real browser', () => {
       await shot(rep.page, 'companies');
       expect(rep.errors).toEqual([]);
     } finally { await rep.ctx.close(); }
+  });
+
+  it('a contact shared read-only shows as read-only to the teammate, note included', async () => {
+    const c = (await org.rep1.api.post('/contacts', { firstName: 'Lena', lastName: 'Berg' })).body;
+    const owner = await signIn(browser, node.url, await email('rep1'), PASSWORD);
+    try {
+      await owner.page.goto(node.url + '/#/contacts/' + c.id);
+      await owner.page.getByTestId('contact-title').waitFor();
+      await owner.page.getByLabel('Teammate').selectOption({ label: 'solo' });
+      await owner.page.getByLabel('Permission').selectOption('READ');
+      await owner.page.getByRole('button', { name: 'Share', exact: true }).click();
+      await owner.page.getByTestId('shares').getByText('solo').waitFor();
+      await owner.page.getByTestId('note-status').getByText('Live').waitFor({ timeout: 15_000 });
+      await owner.page.getByTestId('note-editor').click();
+      await owner.page.keyboard.type('Prefers email over calls.');
+    } finally { await owner.ctx.close(); }
+    const soloEmail = (await org.solo.api.get('/me')).body.email;
+    const mate = await signIn(browser, node.url, soloEmail, PASSWORD);
+    try {
+      await mate.page.goto(node.url + '/#/contacts/' + c.id);
+      await mate.page.getByText('shared with you read-only').waitFor();
+      expect(await mate.page.getByTestId('activity-form').count()).toBe(0);
+      await mate.page.getByTestId('note-editor').getByText('Prefers email over calls.').waitFor({ timeout: 15_000 });
+      await mate.page.getByTestId('note-readonly').waitFor();
+      expect(await mate.page.getByTestId('note-editor').getAttribute('contenteditable')).toBe('false');
+      expect(mate.errors).toEqual([]);
+    } finally { await mate.ctx.close(); }
   });
 });

@@ -88,6 +88,11 @@ describe('the workspace in a real browser', () => {
       await column(rep.page, 'Qualified').locator('[data-testid=deal-card]').focus();
       await rep.page.keyboard.press('Alt+ArrowRight');
       await column(mgr.page, 'Proposal').getByText('Globex platform deal').waitFor({ timeout: 15_000 });
+      // The manager narrows the board to one rep.
+      await mgr.page.getByTestId('owner-filter').selectOption({ label: 'rep2' });
+      await expect.poll(() => mgr.page.getByTestId('deal-card').allTextContents()).toEqual([expect.stringContaining('Initech secret deal')]);
+      await mgr.page.getByTestId('owner-filter').selectOption('team');
+      await expect.poll(() => mgr.page.getByTestId('deal-card').count()).toBe(2);
       expect(rep.errors).toEqual([]);
       expect(mgr.errors).toEqual([]);
     } finally {
@@ -179,6 +184,16 @@ describe('the workspace in a real browser', () => {
       await badge.getByText('1').waitFor({ timeout: 15_000 });
       await rep.page.getByTestId('inbox-overdue').getByText('Call Omar back').waitFor();
       await shot(rep.page, 'inbox');
+
+      // Reschedule in place: "next week" moves the upcoming task's due time.
+      const proposal = rep.page.locator('[data-testid=inbox-task]', { hasText: 'Send the proposal' });
+      await proposal.getByRole('button', { name: 'Reschedule' }).click();
+      await proposal.getByRole('button', { name: 'Next week' }).click();
+      await proposal.getByRole('button', { name: 'Save' }).click();
+      await proposal.getByRole('button', { name: 'Reschedule' }).waitFor();
+      const tasks = (await org.rep2.api.get('/inbox')).body.upcoming;
+      const due = Date.parse(tasks.find((x: any) => x.subject === 'Send the proposal').scheduledAt);
+      expect(due).toBeGreaterThan(Date.now() + 5 * 86400_000);
 
       await rep.page.getByRole('button', { name: 'Complete Call Omar back' }).click();
       await badge.waitFor({ state: 'detached', timeout: 15_000 });
