@@ -23,6 +23,11 @@ describe('live events store', () => {
     expect(live.lastSeq).toBe(40);
     live.receive('deal.moved', { seq: 39, type: 'deal.moved', at: '', data: {} });
     expect(seen).toEqual([11, 14]);
+    // A resync can also move the position back (the stored seq was from another database): newer events apply again.
+    live.receive('resync.required', { seq: 5, reason: 'unknown_seq' });
+    live.receive('deal.moved', { seq: 6, type: 'deal.moved', at: '', data: {} });
+    expect(seen).toEqual([11, 14, 6]);
+    expect(sessionStorage.getItem('pulse.lastSeq.u1')).toBeNull(); // not started for a user: nothing persisted
   });
 });
 

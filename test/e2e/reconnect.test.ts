@@ -74,3 +74,26 @@ it('shows "reconnecting" while its node is down and replays the missed moves whe
     await rep.ctx.close();
   }
 });
+
+it('refetches and follows the server again when its stored seq is unknown to the server (resync.required)', async () => {
+  const lead = org.stages.find((s) => s.name === 'Lead')!.id;
+  const qualified = org.stages.find((s) => s.name === 'Qualified')!.id;
+  const deal = (await org.rep2.api.post('/deals', { name: 'Stark upgrade', pipelineId: org.pipelineId, stageId: lead, amount: '7000' })).body;
+  const me = (await org.rep2.api.get('/me')).body;
+  const rep = await signIn(browser, b.url, me.email, 'correct horse battery');
+  try {
+    const column = (name: string) => rep.page.locator('[data-testid=stage-column]', { has: rep.page.getByRole('heading', { name, exact: true }) });
+    await column('Lead').getByText('Stark upgrade').waitFor();
+    // A seq from the future (another database, a restored backup): every real event would look old and be dropped.
+    await rep.page.evaluate((id) => sessionStorage.setItem('pulse.lastSeq.' + id, '999999999'), me.id);
+    await rep.page.reload();
+    await column('Lead').getByText('Stark upgrade').waitFor();
+    await rep.page.getByTestId('connection-banner').waitFor({ state: 'detached' });
+    expect(Number(await rep.page.evaluate((id) => sessionStorage.getItem('pulse.lastSeq.' + id), me.id))).toBeLessThan(999999999);
+    expect((await org.rep2.api.post(`/deals/${deal.id}/move`, { stageId: qualified })).status).toBe(200);
+    await column('Qualified').getByText('Stark upgrade').waitFor({ timeout: 15_000 });
+    expect(rep.errors).toEqual([]);
+  } finally {
+    await rep.ctx.close();
+  }
+});
