@@ -83,6 +83,19 @@ describe('forms in a real browser', () => {
     for (let i = 0; i < 30; i++) await org.rep1.api.post('/contacts', { firstName: `Person${String(i).padStart(2, '0')}`, lastName: i % 10 === 0 ? 'Zebrowski' : 'Stone' });
     const rep = await signIn(browser, node.url, await email('rep1'), PASSWORD);
     try {
+      // A new deal from the board, validated with the shared schema first.
+      await rep.page.getByRole('button', { name: 'New deal' }).click();
+      const nd = rep.page.getByRole('form', { name: 'New deal' });
+      await nd.getByLabel('Deal name').fill('Pied Piper pilot');
+      await nd.getByLabel('Amount').fill('12,000');
+      await nd.getByRole('button', { name: 'Create' }).click();
+      await nd.getByText('must be a decimal amount').waitFor();
+      await nd.getByLabel('Amount').fill('12000');
+      await nd.getByLabel('Stage').selectOption({ label: 'Qualified' });
+      await nd.getByRole('button', { name: 'Create' }).click();
+      await rep.page.locator('[data-testid=stage-column]', { has: rep.page.getByRole('heading', { name: 'Qualified', exact: true }) }).getByText('Pied Piper pilot').waitFor();
+      expect((await org.rep1.api.get('/deals?q=Pied')).body.items.map((d: any) => d.amount)).toEqual(['12000.00']);
+
       await rep.page.getByRole('link', { name: 'Contacts' }).click();
       const rows = rep.page.getByTestId('contacts-table').locator('tbody tr');
       await expect.poll(() => rows.count()).toBe(25);
