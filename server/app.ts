@@ -88,6 +88,8 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
     res.status(out.database === 'ok' ? 200 : 503).json(out);
   });
   route(pub, { method: 'get', path: '/openapi.json', summary: 'This document', tag: 'meta', auth: false }, async () => openApiDocument());
+  // The login page lists the demo logins only where the demo tenant is seeded (the embedded default).
+  route(pub, { method: 'get', path: '/auth/demo', summary: 'Whether this node seeds the demo tenant', tag: 'auth', auth: false }, async () => ({ demo: config.seedDemo }));
 
   authRoutes(pub, priv, services.auth, services.users, limiter, { cookieSecure: config.cookieSecure, sessionTtlMs: config.sessionTtlMs });
   userRoutes(priv, services.users);
