@@ -157,4 +157,29 @@ describe('forms in a real browser', () => {
       expect(mate.errors).toEqual([]);
     } finally { await mate.ctx.close(); }
   });
+
+  it('signs up a new workspace through the form and lands on its empty board', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await ctx.newPage();
+    try {
+      await page.goto(node.url + '/');
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+      // Demo logins are listed only on a node that seeds the demo tenant; this one does not.
+      expect((await org.api.get('/auth/demo')).body).toEqual({ demo: false });
+      expect(await page.getByTestId('demo-logins').count()).toBe(0);
+      await page.getByRole('link', { name: 'Create a workspace' }).click();
+      await page.getByLabel('Workspace name').fill('Northwind');
+      await page.getByLabel('Your name').fill('Nora North');
+      await page.getByLabel('Email').fill(`nora.${Date.now()}@northwind.test`);
+      await page.getByLabel('Password').fill('short');
+      await page.getByRole('button', { name: 'Create workspace' }).click();
+      await page.locator('.field-error', { hasText: /Too small.*8/ }).waitFor();
+      await page.getByLabel('Password').fill('a long enough password');
+      await page.getByRole('button', { name: 'Create workspace' }).click();
+      await page.getByTestId('me-name').getByText('Nora North').waitFor();
+      await page.getByRole('link', { name: 'Admin' }).waitFor();
+      await expect.poll(() => page.getByTestId('stage-column').count()).toBeGreaterThan(1);
+      expect(await page.getByTestId('deal-card').count()).toBe(0);
+    } finally { await ctx.close(); }
+  });
 });

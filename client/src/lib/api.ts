@@ -68,6 +68,7 @@ export const api = {
   login: (b: { email: string; password: string }) => post<{ token: string; user: UserRecord }>('/auth/login', b),
   logout: () => post<void>('/auth/logout'),
   me: () => get<UserRecord>('/me'),
+  demo: () => get<{ demo: boolean }>('/auth/demo'),
 
   users: () => get<UserRecord[]>('/users'),
   createUser: (b: unknown) => post<UserRecord>('/users', b),
