@@ -2,8 +2,10 @@
 // and any bundler; server/db/make-migration.ts appends new ones here.
 import { Migration20261125103713 } from './Migration20261125103713.js';
 import { Migration20261125104825 } from './Migration20261125104825.js';
+import { Migration20261125111325 } from './Migration20261125111325.js';
 
 export const migrationsList = [
   { name: 'Migration20261125103713', class: Migration20261125103713 },
   { name: 'Migration20261125104825', class: Migration20261125104825 },
+  { name: 'Migration20261125111325', class: Migration20261125111325 },
 ];

@@ -15,6 +15,9 @@ export const Activity = new EntitySchema<any>({
     body: { type: 'text', nullable: true },
     scheduledAt: { type: 'datetime', length: 3, nullable: true },
     completedAt: { type: 'datetime', length: 3, nullable: true },
+    // When the owner was told this open task is overdue (by the overdue scheduler, or by the write that made it so);
+    // null while that is still to come. Cleared when the task is rescheduled into the future or reopened.
+    overdueNotifiedAt: { type: 'datetime', length: 3, nullable: true },
     createdAt,
     updatedAt,
   },
@@ -22,6 +25,7 @@ export const Activity = new EntitySchema<any>({
     { name: 'activities_contact_timeline_idx', expression: 'create index "activities_contact_timeline_idx" on "activities" ("contact_id", "created_at" desc, "id" desc)' },
     { name: 'activities_deal_timeline_idx', expression: 'create index "activities_deal_timeline_idx" on "activities" ("deal_id", "created_at" desc, "id" desc)' },
     { name: 'activities_open_tasks_idx', expression: `create index "activities_open_tasks_idx" on "activities" ("user_id", "scheduled_at") where "type" = 'TASK' and "completed_at" is null` },
+    { name: 'activities_overdue_due_idx', expression: `create index "activities_overdue_due_idx" on "activities" ("scheduled_at") where "type" = 'TASK' and "completed_at" is null and "overdue_notified_at" is null` },
     { name: 'activities_tenant_created_idx', expression: 'create index "activities_tenant_created_idx" on "activities" ("tenant_id", "created_at" desc, "id" desc)' },
   ],
 });

@@ -24,6 +24,17 @@ export async function insertActivity(em: Em, v: Viewer, a: { type: ActivityRecor
     [id, v.tenantId, a.type, a.contactId, a.dealId, v.id, a.subject ?? null, a.body ?? null, a.scheduledAt ?? null, a.completedAt ?? null]));
 }
 
+/**
+ * Keeps `overdue_notified_at` true to what the owner has been told after a write that changed a task's due
+ * time or completion: a task that is overdue right now was just announced by this write's own inbox.updated
+ * (it carries the overdue count), so it is marked told; one due in the future, or done, is cleared, so the
+ * overdue scheduler (server/realtime/overdue.scheduler.ts) fires once when its new due time passes.
+ */
+export async function syncOverdueMark(em: Em, id: string): Promise<void> {
+  await run(em, `update activities set overdue_notified_at = case when type = 'TASK' and completed_at is null and scheduled_at < now()
+    then coalesce(overdue_notified_at, now()) else null end where id = ?`, [id]);
+}
+
 const TIMELINE_SORT = { expr: 'a.created_at', type: 'timestamptz' as const, dir: 'desc' as const };
 
 export class ActivityService {
@@ -60,6 +71,7 @@ export class ActivityService {
       // An activity logged on a deal also lands on the deal's contact timeline.
       if (!contactId && input.dealId) contactId = (await one(tx.em, 'select contact_id from deals where id = ?', [input.dealId]))?.contact_id ?? null;
       const rec = await insertActivity(tx.em, v, { ...input, contactId, dealId: input.dealId ?? null });
+      if (rec.type === 'TASK' && rec.scheduledAt) await syncOverdueMark(tx.em, rec.id);
       tx.emit('activity.created', 'activity', rec.id, rec, await this.audience(tx.em, v.tenantId, rec));
       await this.emitInbox(tx, rec, 'created');
       return rec;
@@ -86,6 +98,7 @@ export class ActivityService {
       else if (input.completed !== undefined) sets.push(input.completed ? 'completed_at = coalesce(completed_at, now())' : 'completed_at = null');
       sets.push('updated_at = now()');
       await run(tx.em, `update activities set ${sets.join(', ')} where id = ?`, [...vals, id]);
+      if (input.scheduledAt !== undefined || input.completedAt !== undefined || input.completed !== undefined) await syncOverdueMark(tx.em, id);
       const rec = toActivity(await one(tx.em, 'select * from activities where id = ?', [id]));
       tx.emit('activity.updated', 'activity', id, rec, await this.audience(tx.em, v.tenantId, rec));
       if (rec.completedAt !== before.completedAt) await this.emitInbox(tx, rec, rec.completedAt ? 'completed' : 'reopened');

@@ -5,6 +5,7 @@ import { Sequencer } from './sequencer.js';
 import { Relay } from './relay.js';
 import { LiveSockets } from './sockets.js';
 import { Presence } from './presence.js';
+import { OverdueScheduler } from './overdue.scheduler.js';
 
 export interface RealtimeOptions {
   /** Defaults to the node's REDIS_URL; without one the node runs alone on an in-process bus. */
@@ -20,15 +21,17 @@ export interface RealtimeOptions {
   sessionRecheckMs?: number;
   /** How often events past EVENT_RETENTION_HOURS are deleted. */
   pruneEveryMs?: number;
+  /** How often each node looks for tasks that just became overdue (default 5 s); 0 turns the scheduler off. */
+  overdueEveryMs?: number;
 }
 
 /**
  * The live-event layer: committed events to the right browsers on every node (Redis fan-out, outbox
  * as the source of truth), replay on reconnect, and presence on records.
  */
-export function realtimeExtension(opts: RealtimeOptions = {}): PulseExtension & { parts?: { bus: Bus; sequencer: Sequencer; relay: Relay; sockets: LiveSockets; presence: Presence } } {
+export function realtimeExtension(opts: RealtimeOptions = {}): PulseExtension & { parts?: { bus: Bus; sequencer: Sequencer; relay: Relay; sockets: LiveSockets; presence: Presence; overdue: OverdueScheduler | null } } {
   let bus: Bus;
-  let parts: { bus: Bus; sequencer: Sequencer; relay: Relay; sockets: LiveSockets; presence: Presence } | undefined;
+  let parts: { bus: Bus; sequencer: Sequencer; relay: Relay; sockets: LiveSockets; presence: Presence; overdue: OverdueScheduler | null } | undefined;
   const ext: PulseExtension & { parts?: typeof parts } = {
     name: 'realtime',
     async attach(ctx: PulseContext) {
@@ -55,7 +58,10 @@ export function realtimeExtension(opts: RealtimeOptions = {}): PulseExtension & 
       const sockets = new LiveSockets(ctx, sequencer, { maxReplay: opts.maxReplay ?? 1000, maxReplaySpan: opts.maxReplaySpan ?? 50_000, recheckMs: opts.sessionRecheckMs ?? 30_000 });
       const presence = new Presence(ctx, sockets.io, bus, prefix, opts.presenceTtlMs ?? 30_000);
       presence.attach(sockets);
-      parts = { bus, sequencer, relay, sockets, presence };
+      const overdueEveryMs = opts.overdueEveryMs ?? 5_000;
+      const overdue = overdueEveryMs > 0 ? new OverdueScheduler(ctx.wp, ctx.services.activities, log, { everyMs: overdueEveryMs, batch: 200 }) : null;
+      overdue?.start();
+      parts = { bus, sequencer, relay, sockets, presence, overdue };
       ext.parts = parts;
     },
     health() {
@@ -66,11 +72,13 @@ export function realtimeExtension(opts: RealtimeOptions = {}): PulseExtension & 
         sockets: parts.sockets.count(),
         published: parts.relay.published,
         publishFailed: parts.relay.failed,
+        overdueFired: parts.overdue?.fired ?? null,
       };
     },
     degraded() { return !!parts && !parts.bus.healthy(); },
     async close() {
       if (!parts) return;
+      await parts.overdue?.close();
       parts.presence.close();
       await parts.sockets.close();
       await parts.relay.close();
