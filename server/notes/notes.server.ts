@@ -74,6 +74,7 @@ class NoteDoc {
   projectDirty = false;
   dirtySince = 0;
   unloading: Promise<void> | null = null;
+  deleted = false;
   constructor(readonly name: DocName, readonly tenantId: string) {
     // The server holds no awareness state of its own.
     this.awareness.setLocalState(null);
@@ -441,9 +442,13 @@ export class NotesServer {
     if (d.unloading) return d.unloading;
     d.unloading = (async () => {
       while (d.flushing) await d.flushing;
+      // A periodic compaction still running would otherwise finish after a delete's drop.
+      while (d.compacting) await new Promise((r) => setTimeout(r, 10));
       if (d.projectTimer) { clearTimeout(d.projectTimer); d.projectTimer = null; }
-      await this.project(d);
-      if (d.sinceCompact > 0) await this.compact(d);
+      if (!d.deleted) {
+        await this.project(d);
+        if (d.sinceCompact > 0) await this.compact(d);
+      }
       await this.bus?.unsubscribe(d.name.name);
     })().catch((err) => this.ctx.log.warn({ err, doc: d.name.name }, 'notes: unload failed'))
       .finally(() => {
@@ -463,12 +468,23 @@ export class NotesServer {
     else if (e.type === 'user.updated' || e.type === 'user.created') {
       for (const d of this.docs.values()) if (d.tenantId === e.tenantId) targets.push(...d.sessions);
     }
-    for (const s of targets) void this.recheck(s);
     if (e.type === 'deal.deleted' || e.type === 'contact.deleted') {
-      const doc = `${e.type === 'deal.deleted' ? 'deal' : 'contact'}:${e.entityId}`;
-      // Every node hears this; deleting a note that is already gone is harmless.
-      void this.store.drop(doc).catch(() => {});
+      void this.dropDeleted(`${e.type === 'deal.deleted' ? 'deal' : 'contact'}:${e.entityId}`);
+      return;
     }
+    for (const s of targets) void this.recheck(s);
+  }
+
+  /** The record is gone, so is its note: close its sessions, skip the final compaction, delete the rows. */
+  private async dropDeleted(doc: string): Promise<void> {
+    const d = this.docs.get(doc);
+    if (d) {
+      d.deleted = true;
+      for (const s of [...d.sessions]) this.closeSession(s, CLOSE_ACCESS_LOST, 'NOT_FOUND');
+      await this.unload(d);
+    }
+    // Every node hears this; deleting a note that is already gone is harmless.
+    await this.store.drop(doc).catch((err) => this.ctx.log.warn({ err, doc }, 'notes: dropping a deleted note failed'));
   }
 
   private sessionsOf(doc: string): Session[] {

@@ -206,6 +206,56 @@ describe('notes over the y-websocket protocol', () => {
     await until(() => again.text.toString() === 'x'.repeat(20), 'the text from the snapshot');
   });
 
+  it('two nodes compacting the same doc while both edit lose nothing', async () => {
+    const eager = { ...opts, compactMinBytes: 64, compactIdleMs: 100, catchUpMs: 100 };
+    const c1 = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: () => [notesExtension(eager)] });
+    const c2 = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: () => [notesExtension(eager)] });
+    try {
+      const dealId = await dealFor(org.rep1);
+      const doc = `deal:${dealId}`;
+      const a = client(c1.url, doc, org.rep1.token);
+      const b = client(c2.url, doc, org.manager.token);
+      await Promise.all([synced(a), synced(b)]);
+      for (let i = 0; i < 400; i++) {
+        const c = i % 2 ? a : b;
+        c.text.insert(Math.floor(Math.random() * (c.text.length + 1)), String.fromCharCode(97 + (i % 26)));
+        // Deletes from one client only, so no two deletes can hit the same character.
+        if (i % 5 === 4) a.text.delete(0, 1);
+        if (i % 40 === 0) await new Promise((r) => setTimeout(r, 30));
+      }
+      await until(() => sameState(a.doc, b.doc) && a.text.length === 320, 'convergence');
+      // What PostgreSQL holds (snapshot + remaining log) is exactly the converged document.
+      await until(async () => {
+        const em = c1.pulse.wp.read();
+        const snap = await rows(em, 'select state from note_snapshots where doc = ?', [doc]);
+        const log = await rows(em, 'select update from note_updates where doc = ? order by id', [doc]);
+        const check = new Y.Doc();
+        for (const r of [...snap.map((x) => x.state), ...log.map((x) => x.update)]) Y.applyUpdate(check, new Uint8Array(r));
+        return snap.length === 1 && check.getText('note').toString() === a.text.toString();
+      }, 'the stored state to match');
+      const compactions = [c1, c2].map((n) => (n.pulse.extensions[0] as ReturnType<typeof notesExtension>).server()!.stats().compactions.runs);
+      expect(compactions[0]).toBeGreaterThan(0);
+      expect(compactions[1]).toBeGreaterThan(0);
+      a.destroy(); b.destroy();
+    } finally { await c1.close(); await c2.close(); }
+  });
+
+  it('closes sessions and drops the note when the deal is deleted', async () => {
+    const dealId = await dealFor(org.rep1);
+    const doc = `deal:${dealId}`;
+    const a = client(n1.url, doc, org.rep1.token);
+    await synced(a);
+    a.text.insert(0, 'soon gone');
+    await until(async () => (await noteRows(doc)).length > 0, 'the update to be logged');
+    const unsub = n1.pulse.wp.onCommit((events) => { for (const e of events) n1.pulse.feed.emit(e); });
+    try {
+      expect((await org.rep1.api.del(`/deals/${dealId}`)).status).toBeLessThan(300);
+      expect((await a.closed).code).toBe(4403);
+      await until(async () => (await noteRows(doc)).length === 0
+        && (await rows(n1.pulse.wp.read(), 'select 1 from note_snapshots where doc = ?', [doc])).length === 0, 'the note to be dropped');
+    } finally { unsub(); }
+  });
+
   it('closes a socket that sends a malformed message (4400) and stores nothing from it', async () => {
     const dealId = await dealFor(org.rep1);
     const doc = `deal:${dealId}`;
