@@ -1,97 +1,204 @@
 /**
- * npm run bench:realtime — the live-event layer on real PostgreSQL, Redis and Socket.IO:
- *  1. Fan-out: two nodes on one Redis, S sockets (admins: every event reaches every socket) spread over
- *     both; W deal creations through both nodes' REST APIs at concurrency C. Latency is measured from
- *     the moment the write request is sent to the moment each socket receives the event (one process,
- *     one clock), so it includes the HTTP request, the transaction and the fan-out.
- *  2. Replay: a socket reconnecting with lastSeq, R events behind.
- * Options: --sockets S (default 200), --writes W (default 600), --concurrency C (default 8), --replay R (default 1000).
- * Everything runs in this one process (2 cores here), so the figures are a floor on a small machine.
+ * npm run bench:realtime — the live-event layer on real PostgreSQL, Redis and Socket.IO, beside a bare
+ * Socket.IO broadcast of the same payloads to the same sockets in the same run.
+ *
+ *  1. Two nodes on one database and one Redis. N clients (admins and the deal owner's manager, so every
+ *     move reaches every client) connect, spread over both nodes, and join the board's presence (what
+ *     the board page does).
+ *  2. Pulse: M deal moves over REST (POST /api/deals/:id/move), alternating nodes, paced at R moves/s.
+ *     Latency = the moment `wp.onCommit` fires on the committing node -> the moment each client's
+ *     `deal.moved` handler runs (nodes and clients share this process's clock). A move commits two
+ *     events (`deal.moved` and its stage-change `activity.created`); both reach every client.
+ *  3. Bare: the same envelopes, at the same offsets from the start as their commits happened, emitted
+ *     with a plain `io.emit` by both nodes' Socket.IO servers to the same connected sockets (no
+ *     database, no Redis, no audience). Latency = emit -> the client's handler.
+ *  4. RSS per connected socket: process RSS after connecting (and joining) N sockets minus before, / N.
+ *     Clients and servers share this process, so it counts both ends of each connection.
+ *  5. Replay: a socket reconnecting with lastSeq, P events behind.
+ * Options: --clients N (1000) --moves M (200) --rate R (10) --users U (10 admins) --replay P (500) --no-presence
+ * One process on a shared 2-core machine: treat the absolute figures as a floor, the ratio as the point.
  */
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { io as ioClient, type Socket } from 'socket.io-client';
 import { createTestDatabase, REDIS_URL } from '../test/helpers/db.js';
-import { startNode } from '../test/helpers/server.js';
+import { startNode, type TestNode } from '../test/helpers/server.js';
 import { Api, createOrg } from '../test/helpers/api.js';
 import { realtimeExtension } from '../server/realtime/realtime.extension.js';
-import { connect, type LiveClient } from '../test/realtime/live-client.js';
+import { envelope } from '../server/realtime/live-socket.js';
+import { connect } from '../test/realtime/live-client.js';
+import type { EventEnvelope } from '../shared/events.js';
 
 const arg = (name: string, def: number) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? Number(process.argv[i + 1]) : def; };
-const SOCKETS = arg('sockets', 200);
-const WRITES = arg('writes', 600);
-const CONC = arg('concurrency', 8);
-const REPLAY = arg('replay', 1000);
+const CLIENTS = arg('clients', 1000);
+const MOVES = arg('moves', 200);
+const RATE = arg('rate', 10);
+const USERS = arg('users', 10);
+const REPLAY = arg('replay', 500);
+const PRESENCE = !process.argv.includes('--no-presence');
 
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+const rss = () => { gc(); gc(); return process.memoryUsage().rss; };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (s: number[], p: number) => s[Math.min(s.length - 1, Math.floor(s.length * p))];
-const fmt = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return `p50 ${pct(s, 0.5).toFixed(1)} ms, p95 ${pct(s, 0.95).toFixed(1)} ms, p99 ${pct(s, 0.99).toFixed(1)} ms, max ${s[s.length - 1].toFixed(1)} ms`; };
+const stats = (xs: number[]) => { const s = Float64Array.from(xs).sort(); return { p50: pct([...s], 0.5), p95: pct([...s], 0.95), p99: pct([...s], 0.99), max: s[s.length - 1] }; };
+const fmt = (x: ReturnType<typeof stats>) => `p50 ${x.p50.toFixed(1)} ms, p95 ${x.p95.toFixed(1)} ms, p99 ${x.p99.toFixed(1)} ms, max ${x.max.toFixed(1)} ms`;
+const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
+
+/** Resolves when `done()` holds, or after `quietMs` without progress in `count()` (then reports what is missing). */
+async function settle(done: () => boolean, count: () => number, quietMs = 15_000): Promise<boolean> {
+  let last = count(); let since = performance.now();
+  while (!done()) {
+    await sleep(20);
+    const c = count();
+    if (c !== last) { last = c; since = performance.now(); } else if (performance.now() - since > quietMs) return false;
+  }
+  return true;
+}
 
 const db = await createTestDatabase();
 const ext = () => [realtimeExtension({ maxReplay: Math.max(1000, REPLAY) })];
-const a = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: ext });
-const b = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: ext });
-const clients: LiveClient[] = [];
+const nodes: TestNode[] = [await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: ext }), await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: ext })];
+const ioOf = (n: TestNode) => (n.pulse.extensions.find((e) => e.name === 'realtime') as ReturnType<typeof realtimeExtension>).parts!.sockets.io;
+const sockets: Socket[] = [];
 try {
-  const org = await createOrg(a.url, 'rtbench');
-  console.log(`\n== Fan-out: ${WRITES} writes through 2 nodes, ${SOCKETS} sockets (every event to every socket), write concurrency ${CONC} ==`);
-  for (let i = 0; i < SOCKETS; i++) clients.push(await connect(i % 2 ? b.url : a.url, { token: org.admin.token }));
-  const sentAt = new Map<string, number>();
-  const lat: number[] = [];
-  // Nodes and clients share this process's clock, so commit -> socket isolates the fan-out itself.
-  const committedAt = new Map<string, number>();
-  const fanLat: number[] = [];
-  for (const n of [a, b]) n.pulse.wp.onCommit((evs) => { const t = performance.now(); for (const e of evs) if (e.type === 'deal.created') committedAt.set((e.data as any).name, t); });
-  let received = 0;
-  let done!: () => void;
-  const all = new Promise<void>((r) => { done = r; if (SOCKETS === 0) r(); });
-  for (const c of clients) {
-    c.socket.on('deal.created', (e: any) => {
-      const t0 = sentAt.get(e.data.name);
-      const tc = committedAt.get(e.data.name);
-      if (tc !== undefined) fanLat.push(performance.now() - tc);
-      if (t0 !== undefined) { lat.push(performance.now() - t0); if (++received === WRITES * SOCKETS) done(); }
-    });
+  const org = await createOrg(nodes[0].url, 'rtbench');
+  // Watchers: the tenant's admins and the manager of the deals' owner (rep1): all in every move's audience.
+  const tokens = [org.admin.token, org.manager.token];
+  for (let i = 0; i < USERS - 1; i++) {
+    const email = `admin${i}.${Date.now().toString(36)}@bench.test`;
+    const u = await org.admin.api.post('/users', { name: `Admin ${i}`, email, password: 'correct horse battery', role: 'ADMIN' });
+    if (u.status !== 201) throw new Error('user create failed ' + JSON.stringify(u.body));
+    tokens.push((await org.api.post('/auth/login', { email, password: 'correct horse battery' })).body.token);
   }
-  const writeLat: number[] = [];
-  const apis = [new Api(a.url, org.admin.token), new Api(b.url, org.admin.token)];
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(Array.from({ length: CONC }, async () => {
-    while (next < WRITES) {
-      const i = next++;
-      const name = `bench ${i}`;
-      const t0 = performance.now();
-      sentAt.set(name, t0);
-      const r = await apis[i % 2].post('/deals', { name, pipelineId: org.pipelineId });
-      if (r.status !== 201) throw new Error('write failed ' + r.status);
-      writeLat.push(performance.now() - t0);
-    }
-  }));
-  const writesDone = performance.now();
-  await all;
-  const end = performance.now();
-  console.log(`writes: ${(WRITES / ((writesDone - start) / 1000)).toFixed(0)}/s; write response ${fmt(writeLat)}`);
-  console.log(`deliveries: ${received} in ${((end - start) / 1000).toFixed(2)} s = ${(received / ((end - start) / 1000)).toFixed(0)}/s`);
-  console.log(`write sent -> socket received: ${fmt(lat)}`);
-  console.log(`commit -> socket received (fan-out alone, both nodes): ${fmt(fanLat)}`);
+  const stages = org.stages.filter((s) => s.outcome === 'OPEN' || !s.outcome).slice(0, 4);
+  const deals: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    const r = await org.rep1.api.post('/deals', { name: `bench deal ${i}`, pipelineId: org.pipelineId, stageId: stages[0].id, amount: '1000.00' });
+    if (r.status !== 201) throw new Error('deal create failed ' + JSON.stringify(r.body));
+    deals.push(r.body.id);
+  }
 
-  console.log(`\n== Replay: reconnect ${REPLAY} events behind ==`);
-  const first = await connect(a.url, { token: org.rep1.token });
-  clients.push(first);
-  const base = first.ready!.seq;
-  let made = 0;
-  await Promise.all(Array.from({ length: CONC }, async () => {
-    while (made < REPLAY) { made++; await apis[0].as(org.rep1.token).post('/deals', { name: `replay ${made}`, pipelineId: org.pipelineId }); }
-  }));
-  const times: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const t0 = performance.now();
-    const c = await connect(b.url, { token: org.rep1.token, lastSeq: base });
-    times.push(performance.now() - t0);
-    if (c.events.length !== REPLAY) throw new Error(`replayed ${c.events.length}, expected ${REPLAY}`);
-    c.close();
+  // --- clients
+  console.log(`\n== ${CLIENTS} clients over 2 nodes (${tokens.length} users: admins + manager), ${PRESENCE ? 'on the board presence' : 'no presence'} ==`);
+  const lat = { pulse: [] as number[], bare: [] as number[] };
+  const got = { pulse: 0, bare: 0, movedPulse: 0, movedBare: 0, presence: 0 };
+  const committedAt = new Map<number, number>();
+  const bareAt = new Map<number, number>();
+  const rssBefore = rss();
+  const tConnect = performance.now();
+  for (let i = 0; i < CLIENTS; i += 50) {
+    await Promise.all(Array.from({ length: Math.min(50, CLIENTS - i) }, async (_, j) => {
+      const k = i + j;
+      const s = ioClient(nodes[k % 2].url, { transports: ['websocket'], auth: { token: tokens[k % tokens.length] }, reconnection: false, forceNew: true });
+      sockets.push(s);
+      s.on('deal.moved', (e: EventEnvelope) => {
+        const t = committedAt.get(e.seq);
+        if (t !== undefined) lat.pulse.push(performance.now() - t);
+        got.pulse++; got.movedPulse++;
+      });
+      s.on('activity.created', () => { got.pulse++; });
+      s.on('bench.bare', (e: EventEnvelope) => {
+        got.bare++;
+        if (e.type !== 'deal.moved') return;
+        got.movedBare++;
+        const t = bareAt.get(e.seq);
+        if (t !== undefined) lat.bare.push(performance.now() - t);
+      });
+      s.on('presence.state', () => { got.presence++; });
+      await new Promise<void>((resolve, reject) => { s.once('session.ready', () => resolve()); s.once('connect_error', reject); });
+      if (PRESENCE) {
+        const ack = await s.timeout(60_000).emitWithAck('presence.join', { entityType: 'pipeline', entityId: org.pipelineId });
+        if (!ack?.ok) throw new Error('presence.join failed ' + JSON.stringify(ack));
+      }
+    }));
   }
-  console.log(`connect + replay of ${REPLAY} events until session.ready: ${fmt(times)} (5 runs)`);
+  // Let the presence announcements of the joins drain before measuring anything.
+  await settle(() => false, () => got.presence, 1000);
+  const rssAfter = rss();
+  console.log(`connected${PRESENCE ? ' and joined' : ''} in ${((performance.now() - tConnect) / 1000).toFixed(1)} s (${got.presence} presence.state messages); ` +
+    `RSS ${mib(rssBefore)} -> ${mib(rssAfter)}: ${((rssAfter - rssBefore) / CLIENTS / 1024).toFixed(1)} KiB per connected socket (server and client ends, one process)`);
+
+  // --- Pulse: moves over REST
+  const schedule: { at: number; envs: EventEnvelope[] }[] = [];
+  let t0 = 0;
+  for (const n of nodes) n.pulse.wp.onCommit((evs) => {
+    const t = performance.now();
+    if (!evs.some((e) => e.type === 'deal.moved')) return;
+    for (const e of evs) committedAt.set(e.seq, t);
+    schedule.push({ at: t - t0, envs: evs.map(envelope) });
+  });
+  const apis = nodes.map((n) => new Api(n.url, org.rep1.token));
+  const stageOf = new Map(deals.map((d) => [d, 0]));
+  console.log(`\n== Pulse: ${MOVES} moves over REST at ${RATE}/s through both nodes; every move reaches all ${CLIENTS} clients ==`);
+  t0 = performance.now();
+  const writes: Promise<void>[] = [];
+  const writeLat: number[] = [];
+  for (let i = 0; i < MOVES; i++) {
+    const wait = t0 + (i * 1000) / RATE - performance.now();
+    if (wait > 0) await sleep(wait);
+    const deal = deals[i % deals.length];
+    const next = (stageOf.get(deal)! + 1) % stages.length;
+    stageOf.set(deal, next);
+    const ts = performance.now();
+    writes.push(apis[i % 2].post(`/deals/${deal}/move`, { stageId: stages[next].id }).then((r) => {
+      if (r.status !== 200) throw new Error('move failed ' + r.status + JSON.stringify(r.body));
+      writeLat.push(performance.now() - ts);
+    }));
+  }
+  await Promise.all(writes);
+  const pulseAll = await settle(() => got.movedPulse >= MOVES * CLIENTS, () => got.pulse);
+  const pulseSecs = (performance.now() - t0) / 1000;
+  const pulse = stats(lat.pulse);
+  console.log(`move request -> response: ${fmt(stats(writeLat))}`);
+  console.log(`deliveries: ${got.pulse} (${got.movedPulse}/${MOVES * CLIENTS} deal.moved${pulseAll ? '' : ' -- MISSING SOME'}) in ${pulseSecs.toFixed(1)} s = ${(got.pulse / pulseSecs).toFixed(0)} events/s to clients`);
+  console.log(`commit -> client (deal.moved): ${fmt(pulse)}`);
+
+  // --- Bare: the same envelopes on the same schedule, plain io.emit on both nodes
+  console.log(`\n== Bare Socket.IO broadcast: the same ${schedule.length * 2} envelopes, same schedule, io.emit on both nodes to the same ${CLIENTS} sockets ==`);
+  schedule.sort((x, y) => x.at - y.at);
+  const ios = nodes.map(ioOf);
+  const b0 = performance.now();
+  for (const { at, envs } of schedule) {
+    const wait = b0 + at - performance.now();
+    if (wait > 0) await sleep(wait);
+    const moved = envs.find((e) => e.type === 'deal.moved')!;
+    bareAt.set(moved.seq, performance.now());
+    for (const io of ios) for (const e of envs) io.emit('bench.bare', e);
+  }
+  const bareAll = await settle(() => got.movedBare >= schedule.length * CLIENTS, () => got.bare);
+  const bareSecs = (performance.now() - b0) / 1000;
+  const bare = stats(lat.bare);
+  console.log(`deliveries: ${got.bare} (${got.movedBare}/${schedule.length * CLIENTS} deal.moved${bareAll ? '' : ' -- MISSING SOME'}) in ${bareSecs.toFixed(1)} s = ${(got.bare / bareSecs).toFixed(0)} events/s to clients`);
+  console.log(`emit -> client (deal.moved): ${fmt(bare)}`);
+
+  console.log(`\n== Ratio Pulse / bare: p50 ${(pulse.p50 / bare.p50).toFixed(2)}x, p95 ${(pulse.p95 / bare.p95).toFixed(2)}x, p99 ${(pulse.p99 / bare.p99).toFixed(2)}x (target p99 <= 1.5x) ==`);
+
+  for (const s of sockets) s.disconnect();
+  sockets.length = 0;
+
+  if (REPLAY > 0) {
+    console.log(`\n== Replay: reconnect ${REPLAY} events behind ==`);
+    const first = await connect(nodes[0].url, { token: org.rep1.token });
+    const base = first.ready!.seq;
+    first.close();
+    let made = 0;
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      while (made < REPLAY) { made++; await apis[0].post('/deals', { name: `replay ${made}`, pipelineId: org.pipelineId }); }
+    }));
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      const c = await connect(nodes[1].url, { token: org.rep1.token, lastSeq: base });
+      times.push(performance.now() - t);
+      if (c.events.length !== REPLAY) throw new Error(`replayed ${c.events.length}, expected ${REPLAY}`);
+      c.close();
+    }
+    console.log(`connect + replay of ${REPLAY} events until session.ready: ${fmt(stats(times))} (5 runs)`);
+  }
 } finally {
-  for (const c of clients) c.close();
-  await a.close();
-  await b.close();
+  for (const s of sockets) s.disconnect();
+  for (const n of nodes) await n.close();
   await db.drop();
 }
