@@ -53,7 +53,9 @@ export class LiveEvents {
     });
     socket.on('connect_error', (err) => {
       if (this.socket !== socket) return;
-      if (err.message === 'UNAUTHENTICATED') { this.stop(); this.onUnauthenticated(); return; }
+      // The server refuses with { error: { code: 'UNAUTHENTICATED' } } in err.data (the contract also allows it as the message).
+      const code = (err as Error & { data?: { error?: { code?: string } } }).data?.error?.code;
+      if (code === 'UNAUTHENTICATED' || err.message === 'UNAUTHENTICATED') { this.stop(); this.onUnauthenticated(); return; }
       this.state = 'reconnecting';
     });
     socket.onAny((type: string, payload: any) => this.receive(type, payload));
