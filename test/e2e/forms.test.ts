@@ -45,6 +45,17 @@ describe('forms in a real browser', () => {
       await add('kickoff', 'DATE');
       await add('seats', 'NUMBER');
       await shot(admin.page, 'admin');
+
+      // Pipelines: move "Qualified" above "Lead" and change its win probability; the board follows.
+      await admin.page.getByRole('tab', { name: 'Pipelines' }).click();
+      await admin.page.getByRole('button', { name: 'Move Qualified up' }).click();
+      await admin.page.getByLabel('Win probability of Qualified').fill('30');
+      await admin.page.getByRole('button', { name: 'Save pipeline' }).click();
+      await admin.page.getByText('Pipeline saved.').waitFor();
+      const p = (await org.admin.api.get(`/pipelines/${org.pipelineId}`)).body;
+      expect(p.stages.slice(0, 2).map((s: any) => [s.name, s.winProbability])).toEqual([['Qualified', 30], ['Lead', 10]]);
+      await admin.page.getByRole('link', { name: 'Pipeline' }).click();
+      await expect.poll(async () => (await admin.page.getByTestId('stage-column').getByRole('heading').allTextContents()).slice(0, 2)).toEqual(['Qualified', 'Lead']);
       expect(admin.errors).toEqual([]);
     } finally { await admin.ctx.close(); }
 
