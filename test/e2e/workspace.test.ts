@@ -127,6 +127,9 @@ describe('the workspace in a real browser', () => {
       // Each sees the other as an editor of the note.
       await rep.page.getByTestId('note-editor-peer').getByText('manager').waitFor();
       await mgr.page.getByTestId('note-editor-peer').getByText('rep1').waitFor();
+      // ...and the other's cursor, labelled with their name, inside the text.
+      await repEditor.locator('.cm-ySelectionInfo', { hasText: 'manager' }).waitFor({ timeout: 15_000 });
+      await mgrEditor.locator('.cm-ySelectionInfo', { hasText: 'rep1' }).waitFor({ timeout: 15_000 });
       await shot(rep.page, 'deal');
       expect(rep.errors).toEqual([]);
       expect(mgr.errors).toEqual([]);
