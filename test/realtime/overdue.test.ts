@@ -3,7 +3,7 @@ import { createTestDatabase, REDIS_URL } from '../helpers/db.js';
 import { startNode, type TestNode } from '../helpers/server.js';
 import { createOrg, type Org } from '../helpers/api.js';
 import { realtimeExtension } from '../../server/realtime/realtime.extension.js';
-import { rows } from '../../server/db/sql.js';
+import { pgArray, rows, run } from '../../server/db/sql.js';
 import { connect, type LiveClient } from './live-client.js';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -25,6 +25,14 @@ afterAll(async () => { for (const c of clients) c.close(); await a?.close(); awa
 const open = async (node: TestNode, token: string, auth: Record<string, unknown> = {}) => { const c = await connect(node.url, { token, ...auth }); clients.push(c); return c; };
 const scheduler = (n: TestNode) => (n.pulse.extensions.find((e) => e.name === 'realtime') as ReturnType<typeof realtimeExtension>).parts!.overdue!;
 const inSoon = (ms: number) => new Date(Date.now() + ms).toISOString();
+const LATER = () => inSoon(3600_000);
+/**
+ * Brings tasks' due time to `ms` from the database's now, in one statement. The tasks are created due an
+ * hour out and moved here, so a slow REST call on a loaded machine cannot make one "born overdue" (which
+ * the create itself announces) instead of becoming overdue while the schedulers watch.
+ */
+const dueIn = (ids: string[], ms: number) => run(a.pulse.wp.read(),
+  `update activities set scheduled_at = now() + (? * interval '1 millisecond') where id = any(?::uuid[])`, [ms, pgArray(ids)]);
 const isOverdue = (taskId: string) => (e: { type: string; data: any }) => e.type === 'inbox.updated' && e.data.reason === 'overdue' && e.data.task.id === taskId;
 const overdueOf = (c: LiveClient, taskId: string) => c.events.filter(isOverdue(taskId));
 
@@ -51,10 +59,10 @@ describe('overdue tasks across two nodes', () => {
   it('pushes one inbox.updated (overdue) per task to its owner only, however many schedulers run', async () => {
     const [rep1, rep2, manager, admin, solo] = [await open(b, org.rep1.token), await open(a, org.rep2.token), await open(a, org.manager.token), await open(b, org.admin.token), await open(a, org.solo.token)];
     const [c1, c2] = [await contactOf(org.rep1), await contactOf(org.rep2)];
-    const due = inSoon(600);
     const mine: { id: string }[] = []; const theirs: { id: string }[] = [];
-    for (let i = 0; i < 6; i++) mine.push(await task(org.rep1, c1, due, `rep1 task ${i}`));
-    for (let i = 0; i < 3; i++) theirs.push(await task(org.rep2, c2, due, `rep2 task ${i}`));
+    for (let i = 0; i < 6; i++) mine.push(await task(org.rep1, c1, LATER(), `rep1 task ${i}`));
+    for (let i = 0; i < 3; i++) theirs.push(await task(org.rep2, c2, LATER(), `rep2 task ${i}`));
+    await dueIn([...mine, ...theirs].map((t) => t.id), 300);
 
     await rep1.until((c) => mine.every((t) => overdueOf(c, t.id).length > 0));
     await rep2.until((c) => theirs.every((t) => overdueOf(c, t.id).length > 0));
@@ -92,18 +100,22 @@ describe('overdue tasks across two nodes', () => {
   it('fires again after a reschedule into the future, never for a task done in time or born overdue', async () => {
     const rep1 = await open(a, org.rep1.token);
     const c1 = await contactOf(org.rep1);
-    const x = await task(org.rep1, c1, inSoon(300), 'reschedule me');
+    const x = await task(org.rep1, c1, LATER(), 'reschedule me');
+    await dueIn([x.id], 100);
     await rep1.until((c) => overdueOf(c, x.id).length === 1);
     await passesOnBothNodes();
 
-    const r = await org.rep1.api.patch(`/activities/${x.id}`, { scheduledAt: inSoon(400) });
+    // Rescheduled into the future over REST (which clears the mark), then that time passes too.
+    const r = await org.rep1.api.patch(`/activities/${x.id}`, { scheduledAt: LATER() });
     expect(r.status).toBe(200);
     await rep1.untilEvent((e) => e.type === 'inbox.updated' && e.data.reason === 'rescheduled' && e.data.task.id === x.id);
-    const done = await task(org.rep1, c1, inSoon(300), 'done in time');
+    const done = await task(org.rep1, c1, LATER(), 'done in time');
     expect((await org.rep1.api.patch(`/activities/${done.id}`, { completed: true })).status).toBe(200);
     const born = await task(org.rep1, c1, new Date(Date.now() - 60_000).toISOString(), 'already late');
-    // A later-due task: once it fired, every pass that would have fired the others has run.
-    const later = await task(org.rep1, c1, inSoon(900), 'later');
+    const later = await task(org.rep1, c1, LATER(), 'later');
+    await dueIn([x.id, done.id], 100);
+    // Due after the others: once it fired, the passes that would have fired them have run.
+    await dueIn([later.id], 300);
     await rep1.until((c) => overdueOf(c, later.id).length === 1);
     await rep1.until((c) => overdueOf(c, x.id).length === 2);
     await passesOnBothNodes();
@@ -119,6 +131,24 @@ describe('overdue tasks across two nodes', () => {
     expect(created?.data.overdueCount).toBeGreaterThanOrEqual(1);
     expect(await outboxOverdue(done.id)).toEqual([]);
     expect(await outboxOverdue(born.id)).toEqual([]);
+  });
+
+  it('fires for a reopened task when its due time passes, but not for one reopened already overdue', async () => {
+    const rep1 = await open(b, org.rep1.token);
+    const c1 = await contactOf(org.rep1);
+    const [fresh, late] = [await task(org.rep1, c1, LATER(), 'reopen, still ahead'), await task(org.rep1, c1, LATER(), 'reopen, already late')];
+    for (const t of [fresh, late]) expect((await org.rep1.api.patch(`/activities/${t.id}`, { completed: true })).status).toBe(200);
+    await dueIn([late.id], -60_000);
+    for (const t of [fresh, late]) expect((await org.rep1.api.patch(`/activities/${t.id}`, { completed: false })).status).toBe(200);
+    const reopened = await rep1.untilEvent((e) => e.type === 'inbox.updated' && e.data.reason === 'reopened' && e.data.task.id === late.id);
+    expect(reopened.data.overdueCount).toBeGreaterThanOrEqual(1);
+    await dueIn([fresh.id], 100);
+    await rep1.until((c) => overdueOf(c, fresh.id).length === 1);
+    await passesOnBothNodes();
+    const marker = await task(org.rep1, c1, null, 'marker 3');
+    await rep1.untilEvent((e) => e.data?.task?.id === marker.id);
+    expect(overdueOf(rep1, fresh.id).length).toBe(1);
+    expect(overdueOf(rep1, late.id)).toEqual([]);
   });
 
   it('reports the scheduler in health', async () => {
