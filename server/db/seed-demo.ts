@@ -47,13 +47,13 @@ export async function seedDemo(pulse: Pulse): Promise<boolean> {
   await s.customFields.create(adminV, { entityType: 'CONTACT', fieldName: 'lead_score', fieldType: 'NUMBER' });
   await s.customFields.create(adminV, { entityType: 'DEAL', fieldName: 'deal_type', fieldType: 'SELECT', options: ['New business', 'Upsell', 'Renewal'] });
 
-  const companies: { id: string; owner: string }[] = [];
+  const companies: { id: string; owner: string; name: string }[] = [];
   for (let i = 0; i < 30; i++) {
     const owner = pick(owners);
     const c = await s.companies.create(viewers[owner], { name: CO[i], domain: CO[i].toLowerCase().replace(/\s+/g, '') + '.example', industry: pick(INDUSTRY), size: pick(['1-10', '11-50', '51-200', '201-1000', '1000+']) });
-    companies.push({ id: c.id, owner });
+    companies.push({ id: c.id, owner, name: CO[i] });
   }
-  const contacts: { id: string; owner: string; company: string }[] = [];
+  const contacts: { id: string; owner: string; company: string; companyName: string }[] = [];
   for (let i = 0; i < 200; i++) {
     const co = pick(companies);
     const owner = r() < 0.8 ? co.owner : pick(owners);
@@ -63,14 +63,14 @@ export async function seedDemo(pulse: Pulse): Promise<boolean> {
       companyId: co.id, jobTitle: pick(['CEO', 'CTO', 'VP Sales', 'Head of Ops', 'Buyer', 'Engineer']), source: pick(['INBOUND', 'OUTBOUND', 'REFERRAL'] as const),
       tags: r() < 0.3 ? ['vip'] : [], customData: { lead_score: Math.floor(r() * 100) },
     });
-    contacts.push({ id: c.id, owner, company: co.id });
+    contacts.push({ id: c.id, owner, company: co.id, companyName: co.name });
   }
   const [pipeline] = await s.pipelines.list(adminV);
   const openStages = pipeline.stages.filter((x) => x.outcome === 'OPEN');
   for (let i = 0; i < 80; i++) {
     const c = pick(contacts);
     const d = await s.deals.create(viewers[c.owner], {
-      name: `${pick(['Platform', 'Expansion', 'Pilot', 'Renewal', 'Enterprise'])} – ${CO[i % CO.length]}`, contactId: c.id, companyId: c.company, pipelineId: pipeline.id,
+      name: `${pick(['Platform', 'Expansion', 'Pilot', 'Renewal', 'Enterprise'])} – ${c.companyName}`, contactId: c.id, companyId: c.company, pipelineId: pipeline.id,
       stageId: pick(openStages).id, amount: String(Math.round(r() * 90 + 5) * 1000), currency: 'USD',
       closeDate: new Date(Date.now() + (r() * 120 - 20) * 86400_000).toISOString().slice(0, 10), customData: { deal_type: pick(['New business', 'Upsell', 'Renewal']) },
     });
