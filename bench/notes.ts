@@ -61,6 +61,7 @@ async function main() {
 
     const before = await Promise.all(nodes.map((n) => n.report()));
     const ops: Op[] = [];
+    const cursors = clients.map(() => 0);
     let inserts = 0;
     const t0 = performance.now();
     let next = t0;
@@ -70,13 +71,16 @@ async function main() {
         const ci = Math.floor(Math.random() * CLIENTS);
         const c = clients[ci];
         const len = c.text.length;
-        // Mostly typing, some deleting, so the note grows to a realistic size and tombstones pile up.
-        if (len > 0 && Math.random() < 0.3) {
-          const pos = Math.floor(Math.random() * len);
+        // Each client types at its own cursor (and now and then moves it): inserts, plus backspaces,
+        // so the note grows to a realistic size and tombstones pile up.
+        if (Math.random() < 0.01) cursors[ci] = Math.floor(Math.random() * (len + 1));
+        cursors[ci] = Math.min(cursors[ci], len);
+        if (cursors[ci] > 0 && Math.random() < 0.3) {
+          const pos = --cursors[ci];
           c.text.delete(pos, 1);
           ops.push({ c: ci, kind: 'del', pos, ch: '' });
         } else {
-          const pos = Math.random() < 0.7 ? len : Math.floor(Math.random() * (len + 1));
+          const pos = cursors[ci]++;
           const ch = String.fromCharCode(97 + Math.floor(Math.random() * 26));
           c.text.insert(pos, ch);
           ops.push({ c: ci, kind: 'ins', pos, ch });

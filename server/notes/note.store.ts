@@ -6,8 +6,17 @@ const bytes = (v: unknown): Uint8Array => (v instanceof Uint8Array ? v : new Uin
 
 export interface LoadedNote { parts: Uint8Array[]; ids: number[]; snapshotId: number; snapshotBytes: number }
 export interface LogRow { id: number; update: Uint8Array | null; old: boolean }
-export interface CompactResult { folded: number; bytesBefore: number; bytesAfter: number }
+export interface CompactResult { folded: number; bytesBefore: number; bytesAfter: number; lastUpdateId: number }
 export type Merge = (snapshot: { state: Uint8Array; lastUpdateId: number } | null, log: { id: number; update: Uint8Array }[]) => Uint8Array;
+/** A node's loaded copy of the doc, offered to compaction. */
+export interface LiveDoc {
+  /** The newest snapshot (its last update id) the live doc has applied. */
+  snapshotSeen: number;
+  /** Whether the live doc has applied this log row. */
+  applied(id: number): boolean;
+  /** Applies what it lacks (a newer snapshot, unapplied rows) and returns its whole state. */
+  merge: Merge;
+}
 
 export const mergeInScratchDoc: Merge = (snapshot, log) => {
   const ydoc = new Y.Doc();
@@ -76,26 +85,38 @@ export class NoteStore {
   /**
    * Folds the committed log rows into the snapshot and deletes exactly those rows, in one transaction
    * under a per-doc advisory lock, so two nodes compacting the same doc serialise and neither loses rows.
-   * `merge` turns the current snapshot and the rows into the new state; the default builds a scratch
-   * Y.Doc, a node with the doc loaded passes its live doc instead (cheaper: it already holds nearly all of it).
+   * Without `live` the new state is built in a scratch Y.Doc; a node with the doc loaded passes its live
+   * doc instead, and then only the bytes it has not applied yet are read (the snapshot included), which
+   * keeps a big note's compaction from stalling the node.
    */
-  async compact(tenantId: string, doc: string, merge: Merge = mergeInScratchDoc): Promise<CompactResult> {
-    return this.orm.em.fork().transactional(async (em) => {
-      await rows(em as Em, 'select pg_advisory_xact_lock(hashtext(?))', ['pulse-note:' + doc]);
-      const snap = await one<{ state: unknown; last_update_id: string }>(em as Em, 'select state, last_update_id from note_snapshots where doc = ?', [doc]);
-      const log = await rows<{ id: string; update: unknown }>(em as Em, 'select id, update from note_updates where doc = ? order by id', [doc]);
-      const snapshot = snap ? { state: bytes(snap.state), lastUpdateId: Number(snap.last_update_id) } : null;
-      const logRows = log.map((r) => ({ id: Number(r.id), update: bytes(r.update) }));
-      const before = (snapshot?.state.byteLength ?? 0) + logRows.reduce((n, r) => n + r.update.byteLength, 0);
-      if (logRows.length === 0) return { folded: 0, bytesBefore: before, bytesAfter: before };
-      const state = merge(snapshot, logRows);
-      const ids = logRows.map((r) => r.id);
-      const last = Math.max(ids[ids.length - 1], snapshot?.lastUpdateId ?? 0);
-      await run(em as Em, `insert into note_snapshots (doc, tenant_id, state, last_update_id, updated_at) values (?, ?, ?, ?, now())
+  async compact(tenantId: string, doc: string, live?: LiveDoc): Promise<CompactResult> {
+    return this.orm.em.fork().transactional(async (tem) => {
+      const em = tem as Em;
+      await rows(em, 'select pg_advisory_xact_lock(hashtext(?))', ['pulse-note:' + doc]);
+      const meta = await one<{ last_update_id: string; n: string }>(em, 'select last_update_id, octet_length(state) as n from note_snapshots where doc = ?', [doc]);
+      const log = (await rows<{ id: string; n: string }>(em, 'select id, octet_length(update) as n from note_updates where doc = ? order by id', [doc]))
+        .map((r) => ({ id: Number(r.id), n: Number(r.n) }));
+      const snapshotId = meta ? Number(meta.last_update_id) : 0;
+      const before = (meta ? Number(meta.n) : 0) + log.reduce((n, r) => n + r.n, 0);
+      if (log.length === 0) return { folded: 0, bytesBefore: before, bytesAfter: before, lastUpdateId: snapshotId };
+      let snapshot: { state: Uint8Array; lastUpdateId: number } | null = null;
+      if (meta && (!live || snapshotId > live.snapshotSeen)) {
+        const s = await one<{ state: unknown }>(em, 'select state from note_snapshots where doc = ?', [doc]);
+        if (s) snapshot = { state: bytes(s.state), lastUpdateId: snapshotId };
+      }
+      const ids = log.map((r) => r.id);
+      const want = live ? ids.filter((id) => !live.applied(id)) : ids;
+      const fetched = want.length
+        ? (await rows<{ id: string; update: unknown }>(em, 'select id, update from note_updates where id = any(?::bigint[]) order by id', [pgArray(want.map(String))]))
+          .map((r) => ({ id: Number(r.id), update: bytes(r.update) }))
+        : [];
+      const state = live ? live.merge(snapshot, fetched) : mergeInScratchDoc(snapshot, fetched);
+      const last = Math.max(ids[ids.length - 1], snapshotId);
+      await run(em, `insert into note_snapshots (doc, tenant_id, state, last_update_id, updated_at) values (?, ?, ?, ?, now())
         on conflict (doc) do update set state = excluded.state, last_update_id = excluded.last_update_id, updated_at = now()`,
         [doc, tenantId, Buffer.from(state.buffer, state.byteOffset, state.byteLength), last]);
-      await run(em as Em, 'delete from note_updates where doc = ? and id = any(?::bigint[])', [doc, pgArray(ids.map(String))]);
-      return { folded: ids.length, bytesBefore: before, bytesAfter: state.byteLength };
+      await run(em, 'delete from note_updates where doc = ? and id = any(?::bigint[])', [doc, pgArray(ids.map(String))]);
+      return { folded: ids.length, bytesBefore: before, bytesAfter: state.byteLength, lastUpdateId: last };
     });
   }
 

@@ -178,7 +178,9 @@ export class NotesServer {
     let session: Session | null = null;
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       const buf = isBinary ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(0);
-      if (session) this.onMessage(session, buf); else early.push(buf);
+      if (session) this.onMessage(session, buf);
+      // A client that floods before it is even admitted is not a y-websocket client.
+      else if (early.push(buf) > 64) ws.close(CLOSE_BAD_MESSAGE, 'too many messages before the session was ready');
     });
     ws.on('error', () => {});
     ws.on('close', () => { if (session) this.onClose(session); });
@@ -387,17 +389,25 @@ export class NotesServer {
     try {
       const n = d.sinceCompact;
       const nb = d.sinceCompactBytes;
-      const r = await this.store.compact(d.tenantId, d.name.name, (snapshot, log) => {
+      const r = await this.store.compact(d.tenantId, d.name.name, {
+        snapshotSeen: d.snapshotSeen,
+        applied: (id) => id <= d.safeMark || d.seen.has(id),
         // Bring the live doc up to everything being folded (rows or a snapshot from another node it
         // has not seen yet), then its state is the new snapshot: no scratch doc to rebuild.
-        if (snapshot && snapshot.lastUpdateId > d.snapshotSeen) { Y.applyUpdate(d.ydoc, snapshot.state, ORIGIN_REMOTE); d.snapshotSeen = snapshot.lastUpdateId; }
-        const unseen = log.filter((x) => !d.seen.has(x.id) && x.id > d.safeMark);
-        if (unseen.length) Y.applyUpdate(d.ydoc, Y.mergeUpdates(unseen.map((x) => x.update)), ORIGIN_REMOTE);
-        return Y.encodeStateAsUpdate(d.ydoc);
+        merge: (snapshot, unseen) => {
+          if (snapshot && snapshot.lastUpdateId > d.snapshotSeen) { Y.applyUpdate(d.ydoc, snapshot.state, ORIGIN_REMOTE); d.snapshotSeen = snapshot.lastUpdateId; }
+          if (unseen.length) {
+            Y.applyUpdate(d.ydoc, Y.mergeUpdates(unseen.map((x) => x.update)), ORIGIN_REMOTE);
+            for (const x of unseen) if (x.id > d.safeMark) d.seen.add(x.id);
+          }
+          return Y.encodeStateAsUpdate(d.ydoc);
+        },
       });
       d.sinceCompact = Math.max(0, d.sinceCompact - n);
       d.sinceCompactBytes = Math.max(0, d.sinceCompactBytes - nb);
       if (r.folded) {
+        // Our own snapshot holds nothing the live doc lacks: catch-up must not fetch it back.
+        d.snapshotSeen = Math.max(d.snapshotSeen, r.lastUpdateId);
         d.snapshotBytes = r.bytesAfter;
         this.compactions.runs++; this.compactions.folded += r.folded;
         this.compactions.bytesBefore += r.bytesBefore; this.compactions.bytesAfter += r.bytesAfter;
