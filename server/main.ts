@@ -15,6 +15,10 @@ if (config.seedDemo) {
   console.log(`  Storage: ${config.databaseUrl ? 'PostgreSQL' : 'embedded PGlite in ' + config.dataDir}; bus: ${config.redisUrl ? 'Redis' : 'in-process'}\n`);
 }
 
+// A stray rejection from a client library (say, Redis going away mid-command) must not take down a
+// node that can still serve REST from PostgreSQL: log it loudly and keep running.
+process.on('unhandledRejection', (err) => { pulse.log.error({ err }, 'unhandled rejection'); });
+
 let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, async () => {

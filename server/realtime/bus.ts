@@ -1,13 +1,13 @@
 import { Redis } from 'ioredis';
+import { createAdapter } from '@socket.io/redis-adapter';
 import type { CommittedEvent } from '../events/outbox.js';
 import type { Logger } from '../log.js';
 
-/** A presence change on some record: every node with watchers of that record re-reads and pushes its state. */
-export interface PresenceSignal { key: string }
-
 /**
- * How committed events and presence changes travel between nodes. Redis pub/sub is at-most-once, so
- * it is only the fast path: the outbox stays the source of truth (see sequencer.ts and relay.ts).
+ * How committed events travel between nodes. Redis pub/sub is at-most-once, so it is only the fast
+ * path: the outbox stays the source of truth (see sequencer.ts and relay.ts). Socket.IO's own
+ * broadcasts (presence state to a record's room) go through the maintained Redis adapter instead,
+ * which is fine for them: a lost presence frame is repaired by the next change or heartbeat.
  */
 export interface Bus {
   readonly kind: 'redis' | 'local';
@@ -15,8 +15,8 @@ export interface Bus {
   /** Resolves false when the bus could not take the message (the outbox sweeper retries). */
   publishEvents(events: CommittedEvent[]): Promise<boolean>;
   onEvents(l: (events: CommittedEvent[]) => void): void;
-  publishPresence(s: PresenceSignal): Promise<void>;
-  onPresence(l: (s: PresenceSignal) => void): void;
+  /** The Socket.IO adapter that carries room broadcasts to every node; null on a single node. */
+  socketAdapter(): ReturnType<typeof createAdapter> | null;
   /** Called whenever the bus (re)connects: whatever was published meanwhile is lost and must be read back. */
   onReconnect(l: () => void): void;
   /** The command connection, for presence state; null on the local bus. */
@@ -28,37 +28,42 @@ export interface Bus {
 export class LocalBus implements Bus {
   readonly kind = 'local' as const;
   readonly redis = null;
-  private presence: ((s: PresenceSignal) => void)[] = [];
   healthy() { return true; }
   async publishEvents() { return true; }
   onEvents() {}
-  async publishPresence(s: PresenceSignal) { for (const l of this.presence) l(s); }
-  onPresence(l: (s: PresenceSignal) => void) { this.presence.push(l); }
+  socketAdapter() { return null; }
   onReconnect() {}
   async close() {}
 }
 
-interface Wire { node: string; events?: CommittedEvent[]; presence?: PresenceSignal }
+interface Wire { node: string; events?: CommittedEvent[] }
 
 export class RedisBus implements Bus {
   readonly kind = 'redis' as const;
   readonly redis: Redis;
   private sub: Redis;
+  private adapterPub: Redis;
+  private adapterSub: Redis;
   private eventsL: ((e: CommittedEvent[]) => void)[] = [];
-  private presenceL: ((s: PresenceSignal) => void)[] = [];
   private reconnectL: (() => void)[] = [];
   private chEvents: string;
-  private chPresence: string;
   private closed = false;
 
-  constructor(url: string, prefix: string, private nodeId: string, private log: Logger) {
+  constructor(url: string, private prefix: string, private nodeId: string, private log: Logger) {
     this.chEvents = `${prefix}:events`;
-    this.chPresence = `${prefix}:presence`;
     const retryStrategy = (n: number) => Math.min(100 * n, 1000);
     // Commands fail fast while Redis is away rather than queueing: the outbox is the retry queue.
     this.redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy, lazyConnect: false });
     this.sub = new Redis(url, { retryStrategy, autoResubscribe: true, lazyConnect: false });
-    for (const c of [this.redis, this.sub]) c.on('error', (err) => { if (!this.closed) log.debug({ err: err.message }, 'redis bus error'); });
+    // The adapter publishes without handling errors, so its commands must never reject: they queue
+    // while Redis is away (presence only broadcasts while the bus is healthy, so the queue stays small).
+    this.adapterPub = new Redis(url, { retryStrategy, maxRetriesPerRequest: null, lazyConnect: false });
+    // ...and a command in flight when the connection closes is rejected, which the adapter leaves
+    // unhandled (it would crash the process): a lost presence frame is harmless, so swallow it here.
+    const publish = this.adapterPub.publish.bind(this.adapterPub) as (ch: string, msg: string | Buffer) => Promise<number>;
+    (this.adapterPub as unknown as { publish: typeof publish }).publish = (ch, msg) => publish(ch, msg).catch(() => 0);
+    this.adapterSub = new Redis(url, { retryStrategy, autoResubscribe: true, lazyConnect: false });
+    for (const c of [this.redis, this.sub, this.adapterPub, this.adapterSub]) c.on('error', (err) => { if (!this.closed) log.debug({ err: err.message }, 'redis bus error'); });
     let everReady = false;
     this.sub.on('ready', () => {
       if (everReady) log.info('redis bus reconnected');
@@ -66,7 +71,7 @@ export class RedisBus implements Bus {
       for (const l of this.reconnectL) l();
     });
     this.sub.on('message', (_ch: string, raw: string) => this.receive(raw));
-    this.sub.subscribe(this.chEvents, this.chPresence).catch((err) => log.warn({ err: err.message }, 'redis subscribe failed'));
+    this.sub.subscribe(this.chEvents).catch((err) => log.warn({ err: err.message }, 'redis subscribe failed'));
   }
 
   /** Waits (briefly) for both connections, so a node that starts next to a live Redis starts healthy. */
@@ -82,7 +87,6 @@ export class RedisBus implements Bus {
     let m: Wire;
     try { m = JSON.parse(raw); } catch { return; }
     if (m.events && m.node !== this.nodeId) for (const l of this.eventsL) l(m.events);
-    if (m.presence) for (const l of this.presenceL) l(m.presence);
   }
 
   async publishEvents(events: CommittedEvent[]): Promise<boolean> {
@@ -92,14 +96,10 @@ export class RedisBus implements Bus {
     } catch { return false; }
   }
   onEvents(l: (e: CommittedEvent[]) => void) { this.eventsL.push(l); }
-  async publishPresence(presence: PresenceSignal) {
-    await this.redis.publish(this.chPresence, JSON.stringify({ node: this.nodeId, presence } satisfies Wire));
-  }
-  onPresence(l: (s: PresenceSignal) => void) { this.presenceL.push(l); }
+  socketAdapter() { return createAdapter(this.adapterPub, this.adapterSub, { key: `${this.prefix}:sio` }); }
   onReconnect(l: () => void) { this.reconnectL.push(l); }
   async close() {
     this.closed = true;
-    this.sub.disconnect();
-    this.redis.disconnect();
+    for (const c of [this.sub, this.redis, this.adapterPub, this.adapterSub]) c.disconnect();
   }
 }

@@ -54,6 +54,13 @@ class RedisStore implements PresenceStore {
 const Target = z.object({ entityType: z.enum(['deal', 'contact', 'company', 'pipeline']), entityId: z.uuid() }).strict();
 const MAX_WATCHED = 20;
 
+/** Keys end in `<entityType>:<entityId>` (the prefix may hold colons of its own). */
+function targetOfKey(key: string): PresenceTarget | null {
+  const parts = key.split(':');
+  const p = Target.safeParse({ entityType: parts[parts.length - 2], entityId: parts[parts.length - 1] });
+  return p.success ? p.data : null;
+}
+
 export class Presence {
   private store: PresenceStore;
   /** Records each local socket watches: socket id → key → target. */
@@ -63,7 +70,6 @@ export class Presence {
 
   constructor(private ctx: PulseContext, private io: Server, private bus: Bus, private prefix: string, private ttlMs: number) {
     this.store = bus.redis ? new RedisStore(bus.redis, ttlMs) : new MemoryStore();
-    bus.onPresence((s) => { void this.push(s.key); });
     ctx.feed.on((e) => this.onDomainEvent(e));
     this.timer = setInterval(() => { void this.heartbeat(); }, Math.max(200, Math.floor(ttlMs / 3)));
     this.timer.unref();
@@ -156,32 +162,25 @@ export class Presence {
     await this.signal(k);
   }
 
+  /**
+   * Sends the record's current presence to everyone watching it on every node: through the Socket.IO
+   * Redis adapter while the bus is up, to this node's watchers alone while it is away.
+   */
   private async signal(key: string) {
-    if (this.bus.kind === 'local' || !this.bus.healthy()) { await this.push(key); return; }
-    try { await this.bus.publishPresence({ key }); } catch { await this.push(key); }
+    const target = targetOfKey(key);
+    if (!target) return;
+    try {
+      const { live } = await this.store.list(key);
+      const state = this.state(key, target, live);
+      if (this.bus.kind === 'redis' && this.bus.healthy()) this.io.to(key).emit(PresenceEvents.state, state);
+      else this.io.local.to(key).emit(PresenceEvents.state, state);
+    } catch { /* the store is away; the next change or heartbeat retries */ }
   }
 
   private state(key: string, t: PresenceTarget, live: Entry[]): PresenceState {
     const users = new Map<string, string>();
     for (const e of live) users.set(e.userId, e.name);
     return { ...t, users: [...users].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id)) };
-  }
-
-  /** Sends the record's current presence to this node's sockets on it (joined only after a visibility check). */
-  private async push(key: string) {
-    const room = this.io.sockets.adapter.rooms.get(key);
-    if (!room || room.size === 0) return;
-    const target = this.targetOf(room, key);
-    if (!target) return;
-    try {
-      const { live } = await this.store.list(key);
-      this.io.to(key).emit(PresenceEvents.state, this.state(key, target, live));
-    } catch { /* the store is away; the next change or heartbeat retries */ }
-  }
-
-  private targetOf(room: Set<string>, key: string): PresenceTarget | undefined {
-    for (const sid of room) { const t = this.watching.get(sid)?.get(key); if (t) return t; }
-    return undefined;
   }
 
   /** Keeps this node's entries alive and announces entries whose node stopped refreshing them. */

@@ -55,7 +55,7 @@ export function realtimeExtension(opts: RealtimeOptions = {}): PulseExtension & 
       });
       await sequencer.start();
       relay.start();
-      const sockets = new LiveSockets(ctx, sequencer, { maxReplay: opts.maxReplay ?? 1000, maxReplaySpan: opts.maxReplaySpan ?? 50_000, recheckMs: opts.sessionRecheckMs ?? 30_000 });
+      const sockets = new LiveSockets(ctx, sequencer, { maxReplay: opts.maxReplay ?? 1000, maxReplaySpan: opts.maxReplaySpan ?? 50_000, recheckMs: opts.sessionRecheckMs ?? 30_000, adapter: bus.socketAdapter() });
       const presence = new Presence(ctx, sockets.io, bus, prefix, opts.presenceTtlMs ?? 30_000);
       presence.attach(sockets);
       const overdueEveryMs = opts.overdueEveryMs ?? 5_000;

@@ -7,6 +7,7 @@ import { SESSION_COOKIE } from '../auth/auth.routes.js';
 import { AppError, errorBody, validationFailed, zodDetails } from '../http/errors.js';
 import { LiveMessages, ResyncRequired, type LiveReady, type LiveResync } from '../../shared/events.js';
 import type { Sequencer } from './sequencer.js';
+import type { Bus } from './bus.js';
 import { LiveSocket, envelope } from './live-socket.js';
 import { eventsForUser, hasSeq, tenantSeq } from './outbox-queries.js';
 
@@ -17,6 +18,8 @@ export interface SocketOptions {
   maxReplaySpan: number;
   /** How often connected sessions are re-checked, so logout and expiry end live streams too. */
   recheckMs: number;
+  /** Socket.IO's Redis adapter, so room broadcasts (presence) reach every node; absent on a single node. */
+  adapter?: ReturnType<Bus['socketAdapter']>;
 }
 
 export type Ack = (res: unknown) => void;
@@ -73,6 +76,7 @@ export class LiveSockets {
       destroyUpgrade: false,
       maxHttpBufferSize: 64 * 1024,
     });
+    if (opts.adapter) this.io.adapter(opts.adapter);
     this.io.use((socket, next) => { this.authenticate(socket).then(() => next(), (err) => next(err)); });
     this.io.on('connection', (socket) => { void this.connected(socket); });
     ctx.feed.on((e) => {
