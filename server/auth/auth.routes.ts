@@ -6,7 +6,9 @@ import type { AuthService } from './auth.service.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { UserService } from '../users/user.service.js';
 
-export const SESSION_COOKIE = 'pulse_session';
+import { SESSION_COOKIE } from './session-cookie.js';
+
+export { SESSION_COOKIE };
 
 export function tokenFrom(req: { headers: Record<string, any>; cookies?: Record<string, string> }): string | null {
   const h = req.headers.authorization;

@@ -7,7 +7,7 @@ import type { PulseContext } from '../extension.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { CommittedEvent } from '../events/outbox.js';
 import type { Access } from '../visibility/visibility.js';
-import { SESSION_COOKIE } from '../auth/auth.routes.js';
+import { sameOrigin, sessionCookieToken } from '../auth/session-cookie.js';
 import { parseDocName, type DocName } from './doc-name.js';
 import { NoteStore } from './note.store.js';
 import { NoteBus, type BusMessage } from './note.bus.js';
@@ -83,17 +83,6 @@ class NoteDoc {
 
 const ORIGIN_REMOTE = Symbol('remote');
 const ORIGIN_LOAD = Symbol('load');
-
-function cookieToken(header: string | undefined): string | null {
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === SESSION_COOKIE) {
-      try { return decodeURIComponent(part.slice(i + 1).trim()); } catch { return null; }
-    }
-  }
-  return null;
-}
 
 function isEmptyUpdate(u: Uint8Array): boolean {
   const d = Y.decodeUpdate(u); // throws on a malformed update
@@ -187,7 +176,11 @@ export class NotesServer {
     try {
       if (this.closing) { ws.close(1001, 'server shutting down'); return; }
       const url = new URL(req.url!, 'http://x');
-      const token = url.searchParams.get('token') || cookieToken(req.headers.cookie);
+      let token = url.searchParams.get('token');
+      if (!token) {
+        token = sessionCookieToken(req.headers.cookie);
+        if (token && !sameOrigin(req)) { ws.close(CLOSE_UNAUTHENTICATED, 'cross-origin session cookie'); return; }
+      }
       const viewer = token ? await this.ctx.services.auth.authenticate(token) : null;
       if (!viewer || !token) { ws.close(CLOSE_UNAUTHENTICATED, 'UNAUTHENTICATED'); return; }
       let raw = '';

@@ -3,7 +3,7 @@ import type http from 'node:http';
 import { z } from 'zod';
 import type { PulseContext } from '../extension.js';
 import type { Viewer } from '../auth/viewer.js';
-import { SESSION_COOKIE } from '../auth/auth.routes.js';
+import { sameOrigin, sessionCookieToken } from '../auth/session-cookie.js';
 import { AppError, errorBody, validationFailed, zodDetails } from '../http/errors.js';
 import { LiveMessages, ResyncRequired, type LiveReady, type LiveResync } from '../../shared/events.js';
 import type { Sequencer } from './sequencer.js';
@@ -41,25 +41,7 @@ export function answerError(ack: Ack | undefined, ls: LiveSocket, err: unknown):
 export function splitArgs(args: unknown[]): { input: unknown; ack: Ack | undefined } {
   const last = args[args.length - 1];
   const ack = typeof last === 'function' ? (last as Ack) : undefined;
-  return { input: ack ? args[0] : args[0], ack };
-}
-
-function cookieToken(header: string | undefined): string | null {
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === SESSION_COOKIE) {
-      try { return decodeURIComponent(part.slice(i + 1).trim()); } catch { return null; }
-    }
-  }
-  return null;
-}
-
-/** A browser page from another site must not ride the session cookie into a socket (cross-site WebSocket hijacking). */
-function sameOrigin(req: http.IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return true;
-  try { return new URL(origin).host === req.headers.host; } catch { return false; }
+  return { input: args[0], ack };
 }
 
 export class LiveSockets {
@@ -98,7 +80,7 @@ export class LiveSockets {
     const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
     let token = typeof auth.token === 'string' ? auth.token : null;
     if (!token) {
-      token = cookieToken(socket.request.headers.cookie);
+      token = sessionCookieToken(socket.request.headers.cookie);
       if (token && !sameOrigin(socket.request)) throw socketError(403, 'FORBIDDEN', 'Cross-origin socket with a session cookie');
     }
     const viewer = await this.ctx.services.auth.authenticate(token);

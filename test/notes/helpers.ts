@@ -14,11 +14,14 @@ export interface NoteClient {
 }
 
 /** A stock y-websocket client, as the browser runs it (BroadcastChannel off: every byte goes through the server). */
-export function noteClient(base: string, docName: string, token: string | null, opts: { cookie?: string } = {}): NoteClient {
+export function noteClient(base: string, docName: string, token: string | null, opts: { cookie?: string; origin?: string } = {}): NoteClient {
   const doc = new Y.Doc();
   const params: Record<string, string> = token ? { token } : {};
-  const Ws = opts.cookie
-    ? class extends WebSocket { constructor(url: string, protocols?: any) { super(url, protocols, { headers: { cookie: opts.cookie! } }); } }
+  const headers: Record<string, string> = {};
+  if (opts.cookie) headers.cookie = opts.cookie;
+  if (opts.origin) headers.origin = opts.origin;
+  const Ws = Object.keys(headers).length
+    ? class extends WebSocket { constructor(url: string, protocols?: any) { super(url, protocols, { headers }); } }
     : WebSocket;
   const provider = new WebsocketProvider(base.replace(/^http/, 'ws') + '/yjs', docName, doc, { params, WebSocketPolyfill: Ws as any, disableBc: true });
   const modes: string[] = [];

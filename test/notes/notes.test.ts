@@ -15,7 +15,7 @@ let org: Org;
 const clients: NoteClient[] = [];
 const opts = { recheckMs: 300, catchUpMs: 200, projectionDelayMs: 100, compactIdleMs: 500 };
 
-const client = (base: string, doc: string, token: string | null, o?: { cookie?: string }) => {
+const client = (base: string, doc: string, token: string | null, o?: { cookie?: string; origin?: string }) => {
   const c = noteClient(base, doc, token, o);
   clients.push(c);
   return c;
@@ -92,6 +92,12 @@ describe('notes over the y-websocket protocol', () => {
     // The session cookie works in place of the token parameter.
     const cookie = client(n1.url, `deal:${dealId}`, null, { cookie: `pulse_session=${encodeURIComponent(org.rep1.token)}` });
     await synced(cookie);
+    // ...but not from a page on another site (cross-site WebSocket hijacking); a token is fine from anywhere.
+    const hijack = client(n1.url, `deal:${dealId}`, null, { cookie: `pulse_session=${encodeURIComponent(org.rep1.token)}`, origin: 'https://evil.example' });
+    expect((await hijack.closed).code).toBe(4401);
+    expect(hijack.provider.synced).toBe(false);
+    const tokenElsewhere = client(n1.url, `deal:${dealId}`, org.rep1.token, { origin: 'https://evil.example' });
+    await synced(tokenElsewhere);
   });
 
   it('gives READ shares a read-only session: told so, their edits dropped, awareness still relayed', async () => {
