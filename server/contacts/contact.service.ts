@@ -62,9 +62,10 @@ export class ContactService {
     return this.vis.audience(tx.em, tx.viewer.tenantId, { owners: [c.ownerId], contacts: [c.id] });
   }
 
-  private async checkRefs(em: Em, v: Viewer, ownerId: string | undefined, companyId: string | null | undefined) {
+  /** A new company link must point at a company the viewer can see; keeping the current one (`curCompanyId`) is always allowed. */
+  private async checkRefs(em: Em, v: Viewer, ownerId: string | undefined, companyId: string | null | undefined, curCompanyId: string | null = null) {
     if (ownerId && !(await this.vis.canAssignOwner(em, v, ownerId))) throw validationFailed([{ path: 'ownerId', message: 'owner must be a user whose records you can see' }]);
-    if (companyId && !(await one(em, 'select 1 from companies where id = ? and tenant_id = ?', [companyId, v.tenantId]))) {
+    if (companyId && companyId !== curCompanyId && !(await this.vis.companyAccess(em, v, companyId))) {
       throw new AppError(422, 'INVALID_REFERENCE', 'Company does not exist', { path: 'companyId' });
     }
   }
@@ -102,7 +103,7 @@ export class ContactService {
       if (input.ownerId && !(await this.vis.ownedScopeIncludes(tx.em, v, id))) throw new AppError(403, 'FORBIDDEN', 'Only the owner side can reassign a contact');
       const cur = await one(tx.em, 'select * from contacts where id = ? for update', [id]);
       const before = input.ownerId && input.ownerId !== cur.owner_id ? await this.audience(tx, { id, ownerId: cur.owner_id }) : null;
-      await this.checkRefs(tx.em, v, input.ownerId, input.companyId);
+      await this.checkRefs(tx.em, v, input.ownerId, input.companyId, cur.company_id ?? null);
       if (input.email !== undefined) await this.checkEmail(tx.em, v, input.email, id);
       const custom = await validateCustomData(tx.em, v.tenantId, 'CONTACT', input.customData, cur.custom_data ?? {});
       const sets: string[] = []; const vals: unknown[] = [];

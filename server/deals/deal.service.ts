@@ -67,10 +67,15 @@ export class DealService {
     return loadDeal(em, id);
   }
 
-  private async checkRefs(em: Em, v: Viewer, input: { ownerId?: string; contactId?: string | null; companyId?: string | null }) {
+  /**
+   * A new link must point at a contact or company the viewer can see (an invisible one reads as missing, so
+   * its existence is not revealed). Keeping the link the deal already has is not making one: `cur` holds it.
+   */
+  private async checkRefs(em: Em, v: Viewer, input: { ownerId?: string; contactId?: string | null; companyId?: string | null },
+    cur: { contactId?: string | null; companyId?: string | null } = {}) {
     if (input.ownerId && !(await this.vis.canAssignOwner(em, v, input.ownerId))) throw validationFailed([{ path: 'ownerId', message: 'owner must be a user whose records you can see' }]);
-    if (input.contactId && !(await this.vis.contactAccess(em, v, input.contactId))) throw new AppError(422, 'INVALID_REFERENCE', 'Contact does not exist', { path: 'contactId' });
-    if (input.companyId && !(await one(em, 'select 1 from companies where id = ? and tenant_id = ?', [input.companyId, v.tenantId]))) throw new AppError(422, 'INVALID_REFERENCE', 'Company does not exist', { path: 'companyId' });
+    if (input.contactId && input.contactId !== cur.contactId && !(await this.vis.contactAccess(em, v, input.contactId))) throw new AppError(422, 'INVALID_REFERENCE', 'Contact does not exist', { path: 'contactId' });
+    if (input.companyId && input.companyId !== cur.companyId && !(await this.vis.companyAccess(em, v, input.companyId))) throw new AppError(422, 'INVALID_REFERENCE', 'Company does not exist', { path: 'companyId' });
   }
 
   async create(v: Viewer, input: z.output<typeof DealCreateInput>): Promise<DealRecord> {
@@ -99,10 +104,10 @@ export class DealService {
   async patch(v: Viewer, id: string, input: z.output<typeof DealPatchInput>): Promise<DealRecord> {
     return this.wp.write(v, async (tx) => {
       if (!(await this.vis.dealAccess(tx.em, v, id))) throw notFound('Deal');
-      const cur = await one(tx.em, 'select custom_data, version, owner_id from deals where id = ? for update', [id]);
+      const cur = await one(tx.em, 'select custom_data, version, owner_id, contact_id, company_id from deals where id = ? for update', [id]);
       const before = input.ownerId && input.ownerId !== cur.owner_id ? await this.dealAudience(tx, { ownerId: cur.owner_id }) : null;
       if (input.version !== undefined && input.version !== Number(cur.version)) throw versionConflict(await loadDeal(tx.em, id));
-      await this.checkRefs(tx.em, v, input);
+      await this.checkRefs(tx.em, v, input, { contactId: cur.contact_id, companyId: cur.company_id });
       const custom = await validateCustomData(tx.em, v.tenantId, 'DEAL', input.customData, cur.custom_data ?? {});
       const sets: string[] = []; const vals: unknown[] = [];
       const cols: [keyof typeof input, string, string][] = [['name', 'name', ''], ['contactId', 'contact_id', ''], ['companyId', 'company_id', ''],

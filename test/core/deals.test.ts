@@ -68,6 +68,32 @@ describe('deals', () => {
     expect((await ctx.org.rep1.api.get(`/deals/${d.id}/timeline`)).body.items).toHaveLength(0);
   });
 
+  it('links to a contact or company the rep cannot see are 422 INVALID_REFERENCE and nothing changes', async () => {
+    const d = await newDeal();
+    const mine = (await ctx.org.rep1.api.post('/companies', { name: 'Mine Inc' })).body;
+    const theirContact = (await ctx.org.rep2.api.post('/contacts', { firstName: 'Theirs' })).body;
+    const theirCompany = (await ctx.org.rep2.api.post('/companies', { name: 'Theirs Inc' })).body;
+    for (const link of [{ contactId: theirContact.id }, { companyId: theirCompany.id }, { contactId: d.contactId, companyId: theirCompany.id }]) {
+      const r = await ctx.org.rep1.api.patch(`/deals/${d.id}`, { ...link, name: 'relinked', version: 1 });
+      expect(r.status).toBe(422);
+      expect(r.body.error.code).toBe('INVALID_REFERENCE');
+    }
+    expect((await ctx.org.rep1.api.post('/deals', { name: 'x', pipelineId: ctx.org.pipelineId, companyId: theirCompany.id })).status).toBe(422);
+    expect((await ctx.org.rep1.api.get(`/deals/${d.id}`)).body).toMatchObject({ name: 'Big deal', contactId: d.contactId, companyId: null, version: 1 });
+
+    // Visible links are set and cleared through the same PATCH.
+    const linked = await ctx.org.rep1.api.patch(`/deals/${d.id}`, { companyId: mine.id, version: 1 });
+    expect(linked.body).toMatchObject({ contactId: d.contactId, companyId: mine.id, version: 2 });
+    const cleared = await ctx.org.rep1.api.patch(`/deals/${d.id}`, { contactId: null, companyId: null, version: 2 });
+    expect(cleared.body).toMatchObject({ contactId: null, companyId: null, version: 3 });
+
+    // A link someone with wider sight made stays: saving the deal with it unchanged is not re-linking.
+    expect((await ctx.org.manager.api.patch(`/deals/${d.id}`, { companyId: theirCompany.id })).status).toBe(200);
+    const kept = await ctx.org.rep1.api.patch(`/deals/${d.id}`, { name: 'Kept', companyId: theirCompany.id, version: 4 });
+    expect(kept.status).toBe(200);
+    expect(kept.body).toMatchObject({ name: 'Kept', companyId: theirCompany.id, version: 5 });
+  });
+
   it('a stale version is 409 and nothing changes', async () => {
     const d = await newDeal();
     await ctx.org.rep1.api.post(`/deals/${d.id}/move`, { stageId: stage('Qualified'), version: 1 });

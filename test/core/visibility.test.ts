@@ -87,6 +87,19 @@ describe('role-based visibility', () => {
     expect(m.status).toBe(201);
     expect((await org.rep2.api.get(`/contacts/${m.body.id}`)).status).toBe(200);
   });
+
+  it('a rep cannot link a contact to a company they cannot see; an existing link survives their edits', async () => {
+    const c = rec.rep1.contact;
+    const r = await org.rep1.api.patch(`/contacts/${c}`, { companyId: rec.rep2.company, jobTitle: 'Moved' });
+    expect(r.status).toBe(422);
+    expect(r.body.error.code).toBe('INVALID_REFERENCE');
+    expect((await org.rep1.api.post('/contacts', { firstName: 'x', companyId: rec.rep2.company })).status).toBe(422);
+    expect((await org.rep1.api.get(`/contacts/${c}`)).body).toMatchObject({ companyId: rec.rep1.company, jobTitle: null });
+    // The manager sees both reps' companies and may link across them; rep1 then keeps that link when saving.
+    expect((await org.manager.api.patch(`/contacts/${c}`, { companyId: rec.rep2.company })).status).toBe(200);
+    expect((await org.rep1.api.patch(`/contacts/${c}`, { companyId: rec.rep2.company, lastName: 'Contact' })).status).toBe(200);
+    expect((await org.rep1.api.patch(`/contacts/${c}`, { companyId: rec.rep1.company })).body.companyId).toBe(rec.rep1.company);
+  });
 });
 
 describe('contact shares', () => {
