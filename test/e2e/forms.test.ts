@@ -142,6 +142,82 @@ describe('forms in a real browser', () => {
     } finally { await rep.ctx.close(); }
   });
 
+  it('links a deal to a contact and a company and a contact to a company through the pickers', async () => {
+    const rep1 = org.rep1.api;
+    const erlich = (await rep1.post('/contacts', { firstName: 'Erlich', lastName: 'Bachman', email: 'erlich@aviato.test' })).body;
+    const jared = (await rep1.post('/contacts', { firstName: 'Jared', lastName: 'Dunn', jobTitle: 'COO' })).body;
+    const aviato = (await rep1.post('/companies', { name: 'Aviato', domain: 'aviato.test' })).body;
+    const raviga = (await rep1.post('/companies', { name: 'Raviga' })).body;
+    // A teammate's company: not rep1's to see, so not offered.
+    await org.rep2.api.post('/companies', { name: 'Ravenholm' });
+    const deal = (await rep1.post('/deals', { name: 'Aviato rebrand', pipelineId: org.pipelineId })).body;
+
+    const rep = await signIn(browser, node.url, await email('rep1'), PASSWORD);
+    try {
+      const { page } = rep;
+      await page.goto(node.url + '/#/deals/' + deal.id);
+      await page.getByTestId('deal-title').waitFor();
+      const details = page.getByRole('form', { name: 'Deal fields' });
+      const contactBox = details.getByRole('combobox', { name: 'Contact', exact: true });
+      const companyBox = details.getByRole('combobox', { name: 'Company', exact: true });
+      // Suggestions only: the form's <select>s have options too.
+      const contacts = details.getByRole('listbox', { name: 'Contact suggestions' });
+      const companies = details.getByRole('listbox', { name: 'Company suggestions' });
+
+      // Keyboard only: type, the first match is highlighted, Enter picks it (and does not submit the form).
+      await contactBox.pressSequentially('erl', { delay: 30 });
+      await contacts.getByRole('option', { name: /Erlich Bachman/ }).waitFor();
+      await contactBox.press('Enter');
+      await details.getByRole('link', { name: 'Erlich Bachman' }).waitFor();
+      expect(await page.getByTestId('deal-notice').count()).toBe(0);
+      // Only companies rep1 can see are offered.
+      await companyBox.pressSequentially('rav', { delay: 30 });
+      await companies.getByRole('option', { name: /Raviga/ }).waitFor();
+      expect(await companies.getByRole('option').allTextContents()).toEqual(['Raviga']);
+      await shot(page, 'deal-pickers');
+      await companyBox.fill('');
+      await companyBox.pressSequentially('avi', { delay: 30 });
+      await companies.getByRole('option', { name: /Aviato/ }).click();
+      await details.getByText('Linked:').nth(1).waitFor();
+      await details.getByRole('button', { name: 'Save changes' }).click();
+      await page.getByTestId('deal-notice').getByText('Saved.').waitFor();
+      expect((await rep1.get(`/deals/${deal.id}`)).body).toMatchObject({ contactId: erlich.id, companyId: aviato.id, version: 2 });
+
+      // After a reload the links show, the contact as a link to its page; change one with the arrow keys, clear the other.
+      await page.reload();
+      await details.getByRole('link', { name: 'Erlich Bachman' }).waitFor();
+      await details.getByText('Aviato').waitFor();
+      await contactBox.focus();
+      await contactBox.press('ArrowDown');
+      await contacts.getByRole('option', { name: /Jared Dunn/ }).waitFor();
+      const names = await contacts.getByRole('option').allTextContents();
+      for (let i = 0; i < names.findIndex((n) => n.includes('Jared Dunn')); i++) await contactBox.press('ArrowDown');
+      await contactBox.press('Enter');
+      await details.getByRole('link', { name: 'Jared Dunn' }).waitFor();
+      await details.getByRole('button', { name: 'Clear company link' }).click();
+      await expect.poll(() => companyBox.evaluate((el) => el === document.activeElement)).toBe(true);
+      await details.getByRole('button', { name: 'Save changes' }).click();
+      await page.getByTestId('deal-notice').getByText('Saved.').waitFor();
+      expect((await rep1.get(`/deals/${deal.id}`)).body).toMatchObject({ contactId: jared.id, companyId: null, version: 3 });
+
+      // The contact's page: give Jared a company the same way.
+      await details.getByRole('link', { name: 'Jared Dunn' }).click();
+      await page.getByTestId('contact-title').getByText('Jared').waitFor();
+      const contactForm = page.getByRole('form', { name: 'Contact details' });
+      const coBox = contactForm.getByRole('combobox', { name: 'Company', exact: true });
+      await coBox.pressSequentially('ravi', { delay: 30 });
+      await contactForm.getByRole('listbox', { name: 'Company suggestions' }).getByRole('option', { name: /Raviga/ }).waitFor();
+      await coBox.press('Enter');
+      await contactForm.getByRole('button', { name: 'Save changes' }).click();
+      await page.getByRole('status').getByText('Saved.').waitFor();
+      expect((await rep1.get(`/contacts/${jared.id}`)).body.companyId).toBe(raviga.id);
+      await page.reload();
+      await page.getByText('COO at Raviga').waitFor();
+      await contactForm.getByText('Raviga').waitFor();
+      expect(rep.errors).toEqual([]);
+    } finally { await rep.ctx.close(); }
+  });
+
   it('a contact shared read-only shows as read-only to the teammate, note included', async () => {
     const c = (await org.rep1.api.post('/contacts', { firstName: 'Lena', lastName: 'Berg' })).body;
     const owner = await signIn(browser, node.url, await email('rep1'), PASSWORD);
