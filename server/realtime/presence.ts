@@ -63,6 +63,8 @@ function targetOfKey(key: string): PresenceTarget | null {
 
 export class Presence {
   private store: PresenceStore;
+  /** Records whose presence changed while the shared store was unreachable: announced once it is back. */
+  private unsynced = new Set<string>();
   /** Records each local socket watches: socket id → key → target. */
   private watching = new Map<string, Map<string, PresenceTarget>>();
   private sockets = new Map<string, LiveSocket>();
@@ -140,9 +142,9 @@ export class Presence {
     const mine = this.watching.get(ls.socket.id) ?? new Map<string, PresenceTarget>();
     const k = this.key(v.tenantId, t);
     if (!mine.has(k) && mine.size >= MAX_WATCHED) throw new AppError(429, 'TOO_MANY_WATCHED', `A socket can be present on at most ${MAX_WATCHED} records`);
-    try {
-      await this.store.put(k, ls.socket.id, { userId: v.id, name: v.name, exp: Date.now() + this.ttlMs });
-    } catch { throw new AppError(503, 'PRESENCE_UNAVAILABLE', 'Presence is unavailable right now'); }
+    // With Redis away the watch is still taken: this node's own watchers are shown meanwhile, and the
+    // heartbeat writes the entry (and announces it to every node) once Redis is back.
+    await this.store.put(k, ls.socket.id, { userId: v.id, name: v.name, exp: Date.now() + this.ttlMs }).catch(() => { this.unsynced.add(k); });
     if (!ls.socket.connected) {
       // It left while we were checking: its disconnect cleanup has already run.
       await this.store.remove(k, ls.socket.id).catch(() => {});
@@ -152,7 +154,21 @@ export class Presence {
     this.watching.set(ls.socket.id, mine);
     await ls.socket.join(k);
     await this.signal(k);
-    return this.state(k, t, (await this.store.list(k)).live);
+    return this.state(k, t, await this.entries(k));
+  }
+
+  /** Everyone on the record, from the shared store; this node's watchers alone while the store is away. */
+  private async entries(k: string): Promise<Entry[]> {
+    try { return (await this.store.list(k)).live; } catch { return this.localEntries(k); }
+  }
+
+  private localEntries(k: string): Entry[] {
+    const out: Entry[] = [];
+    for (const [sid, m] of this.watching) {
+      const ls = this.sockets.get(sid);
+      if (ls && m.has(k)) out.push({ userId: ls.viewer.id, name: ls.viewer.name, exp: Number.MAX_SAFE_INTEGER });
+    }
+    return out;
   }
 
   private async leave(ls: LiveSocket, k: string): Promise<void> {
@@ -169,12 +185,16 @@ export class Presence {
   private async signal(key: string) {
     const target = targetOfKey(key);
     if (!target) return;
-    try {
-      const { live } = await this.store.list(key);
-      const state = this.state(key, target, live);
-      if (this.bus.kind === 'redis' && this.bus.healthy()) this.io.to(key).emit(PresenceEvents.state, state);
-      else this.io.local.to(key).emit(PresenceEvents.state, state);
-    } catch { /* the store is away; the next change or heartbeat retries */ }
+    let live: Entry[];
+    try { live = (await this.store.list(key)).live; } catch {
+      // The store is away: tell this node's watchers what it knows; the heartbeat repairs the rest.
+      this.unsynced.add(key);
+      this.io.local.to(key).emit(PresenceEvents.state, this.state(key, target, this.localEntries(key)));
+      return;
+    }
+    const state = this.state(key, target, live);
+    if (this.bus.kind === 'redis' && this.bus.healthy()) this.io.to(key).emit(PresenceEvents.state, state);
+    else this.io.local.to(key).emit(PresenceEvents.state, state);
   }
 
   private state(key: string, t: PresenceTarget, live: Entry[]): PresenceState {
@@ -196,8 +216,13 @@ export class Presence {
       }
     }
     for (const k of keys) {
-      try { if ((await this.store.list(k)).pruned) await this.signal(k); } catch { /* retried next beat */ }
+      try {
+        const { pruned } = await this.store.list(k);
+        // Announce what changed while the store was away (joins it missed, or entries that expired).
+        if (pruned || this.unsynced.delete(k)) await this.signal(k);
+      } catch { /* retried next beat */ }
     }
+    for (const k of [...this.unsynced]) if (!keys.has(k)) { this.unsynced.delete(k); await this.signal(k); }
   }
 
   close() { clearInterval(this.timer); }

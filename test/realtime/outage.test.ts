@@ -44,7 +44,7 @@ beforeAll(async () => {
   redisUrl = `redis://127.0.0.1:${port}`;
   await startRedis();
   db = await createTestDatabase();
-  const ext = () => [realtimeExtension({ tickMs: 100, sweepAfterMs: 200 })];
+  const ext = () => [realtimeExtension({ tickMs: 100, sweepAfterMs: 200, presenceTtlMs: 1500 })];
   a = await startNode({ databaseUrl: db.url, redisUrl, extensions: ext });
   b = await startNode({ databaseUrl: db.url, redisUrl, extensions: ext });
   org = await createOrg(a.url, 'outage');
@@ -90,6 +90,33 @@ describe('Redis outage', () => {
     expect(onA.events.map((e) => e.data.id)).toEqual([during.body.id, after.body.id]);
     // What could not be published during the outage is published (and marked) once Redis is back.
     await until(async () => (await unpublished()) === 0);
+  });
+
+  it('keeps presence working on each node while Redis is down, and merges it across nodes when Redis returns', async () => {
+    const dealId = (await org.rep1.api.post('/deals', { name: 'watched in the dark', pipelineId: org.pipelineId })).body.id;
+    const names = (s: any) => s.users.map((u: any) => u.name).join();
+    const lastState = (c: LiveClient) => [...c.other].reverse().find((m) => m.name === 'presence.state')?.body;
+    const rep = await connect(a.url, { token: org.rep1.token });
+    const mgr = await connect(b.url, { token: org.manager.token });
+    const admin = await connect(a.url, { token: org.admin.token });
+    clients.push(rep, mgr, admin);
+
+    await stopRedis();
+    await until(async () => (await health(a)).status === 'degraded' && (await health(b)).status === 'degraded');
+    // Joining still works: each node shows the watchers it holds itself.
+    const r1 = await rep.request('presence.join', { entityType: 'deal', entityId: dealId });
+    expect(r1.ok).toBe(true);
+    expect(names(r1.state)).toBe('rep1');
+    const r2 = await mgr.request('presence.join', { entityType: 'deal', entityId: dealId });
+    expect(names(r2.state)).toBe('manager');
+    const r3 = await admin.request('presence.join', { entityType: 'deal', entityId: dealId });
+    expect(names(r3.state)).toBe('Admin,rep1');
+    await rep.until((c) => { const st = lastState(c); return st && names(st) === 'Admin,rep1'; });
+
+    await startRedis();
+    // Once Redis is back the heartbeat writes the entries and every watcher, on either node, sees all three.
+    for (const c of [rep, mgr, admin]) await c.until((x) => { const st = lastState(x); return st && names(st) === 'Admin,manager,rep1'; });
+    await until(async () => (await health(a)).status === 'ok' && (await health(b)).status === 'ok');
   });
 
   it('starts a node while Redis is down, degraded but serving', async () => {
