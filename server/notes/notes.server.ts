@@ -65,7 +65,8 @@ class NoteDoc {
   sinceCompact = 0;
   sinceCompactBytes = 0;
   snapshotBytes = 0;
-  lastCompact = Date.now();
+  /** When this node last stored an edit: a quiet doc is compacted, one being typed in waits for the size trigger. */
+  lastAppend = Date.now();
   lastCatchUp = Date.now();
   readonly loadedAt = Date.now();
   compacting = false;
@@ -331,6 +332,7 @@ export class NotesServer {
       d.sinceCompact += batch.length;
       for (const b of batch) { d.sinceCompactBytes += b.update.byteLength; this.appended.rows++; this.appended.bytes += b.update.byteLength; }
       d.lastEditor = batch[batch.length - 1].session.viewer;
+      d.lastAppend = Date.now();
       this.scheduleProjection(d);
     }
   }
@@ -405,7 +407,6 @@ export class NotesServer {
         this.compactions.runs++; this.compactions.folded += r.folded;
         this.compactions.bytesBefore += r.bytesBefore; this.compactions.bytesAfter += r.bytesAfter;
       }
-      d.lastCompact = Date.now();
     } catch (err) {
       this.ctx.log.warn({ err, doc: d.name.name }, 'notes: compaction failed');
     } finally { d.compacting = false; }
@@ -530,7 +531,9 @@ export class NotesServer {
         for (const s of d.sessions) if (now - s.lastCheck >= this.opts.recheckMs) void this.recheck(s);
         if (now - d.lastCatchUp >= this.opts.catchUpMs) await this.catchUp(d).catch((err) => this.ctx.log.warn({ err }, 'notes: catch-up failed'));
         const due = d.sinceCompactBytes >= Math.max(this.opts.compactMinBytes, d.snapshotBytes);
-        if (d.sinceCompact > 0 && (due || now - d.lastCompact >= this.opts.compactIdleMs)) await this.compact(d);
+        // Compacting re-encodes the whole doc (and other nodes apply the new snapshot), so while people type
+        // it runs only when the log has grown as large as the snapshot; otherwise once the doc goes quiet.
+        if (d.sinceCompact > 0 && (due || now - d.lastAppend >= this.opts.compactIdleMs)) await this.compact(d);
       }
     } finally { this.ticking = false; }
   }
