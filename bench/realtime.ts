@@ -10,7 +10,7 @@
  *     `deal.moved` handler runs (nodes and clients share this process's clock). A move commits two
  *     events (`deal.moved` and its stage-change `activity.created`); both reach every client.
  *  3. Bare: the same envelopes, at the same offsets from the start as their commits happened, emitted
- *     with a plain `io.emit` by both nodes' Socket.IO servers to the same connected sockets (no
+ *     with a plain `io.local.emit` by both nodes' Socket.IO servers to the same connected sockets (no
  *     database, no Redis, no audience). Latency = emit -> the client's handler.
  *     The ratio of the two is the layer's cost over Socket.IO's own.
  *  4. Throughput: B moves back to back (4 writers), then the same envelopes bare on the same schedule:
@@ -185,7 +185,7 @@ try {
     console.log(`Pulse: ${got.pulse} deliveries (${got.movedPulse}/${moves * CLIENTS} deal.moved${pulseAll ? '' : ' -- MISSING SOME'}) in ${pulseSecs.toFixed(1)} s = ${(got.pulse / pulseSecs).toFixed(0)} events/s to clients`);
     console.log(`Pulse: commit -> client (deal.moved) ${fmt(pulse)}`);
 
-    // The same envelopes at the same offsets from the start, plain io.emit on both nodes.
+    // The same envelopes at the same offsets from the start, a plain broadcast by both nodes.
     const plan = [...schedule].sort((x, y) => x.at - y.at);
     const b0 = performance.now();
     for (const { at, envs } of plan) {
@@ -193,12 +193,14 @@ try {
       if (wait > 0) await sleep(wait);
       const moved = envs.find((e) => e.type === 'deal.moved')!;
       bareAt.set(moved.seq, performance.now());
-      for (const io of ios) for (const e of envs) io.emit('bench.bare', e);
+      // io.local: each node to its own sockets (the nodes' Redis adapter would otherwise relay every emit
+      // to the other node too, and every client would get each envelope twice).
+      for (const io of ios) for (const e of envs) io.local.emit('bench.bare', e);
     }
     const bareAll = await settle(() => got.movedBare >= plan.length * CLIENTS, () => got.bare);
     const bareSecs = (performance.now() - b0) / 1000;
     const bare = stats(lat.bare);
-    console.log(`bare:  the same ${plan.length * 2} envelopes on the same schedule, io.emit on both nodes: ${got.bare} deliveries (${got.movedBare}/${plan.length * CLIENTS} deal.moved${bareAll ? '' : ' -- MISSING SOME'}) in ${bareSecs.toFixed(1)} s = ${(got.bare / bareSecs).toFixed(0)} events/s`);
+    console.log(`bare:  the same ${plan.length * 2} envelopes on the same schedule, io.local.emit on both nodes: ${got.bare} deliveries (${got.movedBare}/${plan.length * CLIENTS} deal.moved${bareAll ? '' : ' -- MISSING SOME'}) in ${bareSecs.toFixed(1)} s = ${(got.bare / bareSecs).toFixed(0)} events/s`);
     console.log(`bare:  emit -> client (deal.moved) ${fmt(bare)}`);
     console.log(`ratio Pulse / bare: p50 ${(pulse.p50 / bare.p50).toFixed(2)}x, p95 ${(pulse.p95 / bare.p95).toFixed(2)}x, p99 ${(pulse.p99 / bare.p99).toFixed(2)}x (target p99 <= 1.5x)`);
   }
