@@ -27,5 +27,7 @@ export async function signIn(browser: Browser, base: string, email: string, pass
 
 export async function shot(page: Page, name: string) {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  // A full-page capture of a scrolled page draws the sticky header part-way down: capture from the top.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(SCREENSHOTS, name + '.png'), fullPage: true });
 }
