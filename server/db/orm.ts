@@ -50,6 +50,7 @@ export async function createOrm(target: OrmTarget): Promise<MikroORM> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
   const { PGliteDriver } = await import('mikro-orm-pglite');
+  (await import('./pglite-statements.js')).countPgliteStatementsProperly();
   const dir = path.join(target.dataDir ?? '.data', 'pglite');
   fs.mkdirSync(dir, { recursive: true });
   const pglite = await PGlite.create(dir, { extensions: { pg_trgm } });
