@@ -19,6 +19,8 @@ export interface RealtimeOptions {
   reconcileMs?: number;
   sweepAfterMs?: number;
   sessionRecheckMs?: number;
+  /** Live sockets one user may hold per node (default 100). */
+  maxSocketsPerUser?: number;
   /** How often events past EVENT_RETENTION_HOURS are deleted. */
   pruneEveryMs?: number;
   /** How often each node looks for tasks that just became overdue (default 5 s); 0 turns the scheduler off. */
@@ -55,7 +57,7 @@ export function realtimeExtension(opts: RealtimeOptions = {}): PulseExtension & 
       });
       await sequencer.start();
       relay.start();
-      const sockets = new LiveSockets(ctx, sequencer, { maxReplay: opts.maxReplay ?? 1000, maxReplaySpan: opts.maxReplaySpan ?? 50_000, recheckMs: opts.sessionRecheckMs ?? 30_000, adapter: bus.socketAdapter() });
+      const sockets = new LiveSockets(ctx, sequencer, { maxReplay: opts.maxReplay ?? 1000, maxReplaySpan: opts.maxReplaySpan ?? 50_000, recheckMs: opts.sessionRecheckMs ?? 30_000, maxSocketsPerUser: opts.maxSocketsPerUser ?? 100, adapter: bus.socketAdapter() });
       const presence = new Presence(ctx, sockets.io, bus, prefix, opts.presenceTtlMs ?? 30_000);
       presence.attach(sockets);
       const overdueEveryMs = opts.overdueEveryMs ?? 5_000;

@@ -18,6 +18,8 @@ export interface SocketOptions {
   maxReplaySpan: number;
   /** How often connected sessions are re-checked, so logout and expiry end live streams too. */
   recheckMs: number;
+  /** Live sockets one user may hold on this node (tabs, devices); more are refused with 429. */
+  maxSocketsPerUser: number;
   /** Socket.IO's Redis adapter, so room broadcasts (presence) reach every node; absent on a single node. */
   adapter?: ReturnType<Bus['socketAdapter']>;
 }
@@ -85,6 +87,11 @@ export class LiveSockets {
     }
     const viewer = await this.ctx.services.auth.authenticate(token);
     if (!viewer) throw socketError(401, 'UNAUTHENTICATED', 'Sign in first');
+    // Every socket costs memory and a share of each fan-out: one account (or a stolen token) opening
+    // thousands must not starve the node. The cap is per node and checked at the handshake.
+    if ((this.byUser.get(viewer.id)?.size ?? 0) >= this.opts.maxSocketsPerUser) {
+      throw socketError(429, 'TOO_MANY_SOCKETS', `At most ${this.opts.maxSocketsPerUser} live connections per user on a node`);
+    }
     if (auth.lastSeq !== undefined && auth.lastSeq !== null && !Since.safeParse(auth.lastSeq).success) {
       throw socketError(400, 'VALIDATION_FAILED', 'lastSeq must be a non-negative integer');
     }

@@ -63,6 +63,29 @@ describe('live events', () => {
     expect(err.data?.error?.code).toBe('FORBIDDEN');
   });
 
+  it('caps the live sockets one user holds on a node, and frees a slot when one closes', async () => {
+    const capped = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: () => [realtimeExtension({ maxSocketsPerUser: 2 })] });
+    const mine: LiveClient[] = [];
+    try {
+      mine.push(await connect(capped.url, { token: org.rep2.token }), await connect(capped.url, { token: org.rep2.token }));
+      const third = await connect(capped.url, { token: org.rep2.token }).catch((e) => e);
+      expect(third.data).toMatchObject({ status: 429, error: { code: 'TOO_MANY_SOCKETS' } });
+      // Another user is not affected.
+      mine.push(await connect(capped.url, { token: org.rep1.token }));
+      mine.shift()!.close();
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        const again = await connect(capped.url, { token: org.rep2.token }).catch((e) => e);
+        if (!(again instanceof Error)) { mine.push(again); break; }
+        if (Date.now() > deadline) throw new Error('the slot was not freed');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      for (const c of mine) c.close();
+      await capped.close();
+    }
+  });
+
   it('refuses sockets without a valid session and bad lastSeq with a clear error', async () => {
     const none = await connect(node.url, {}).catch((e) => e);
     expect(none.data).toMatchObject({ status: 401, error: { code: 'UNAUTHENTICATED' } });
