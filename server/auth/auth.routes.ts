@@ -5,10 +5,7 @@ import { AppError, errorBody } from '../http/errors.js';
 import type { AuthService } from './auth.service.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { UserService } from '../users/user.service.js';
-
 import { SESSION_COOKIE } from './session-cookie.js';
-
-export { SESSION_COOKIE };
 
 export function tokenFrom(req: { headers: Record<string, any>; cookies?: Record<string, string> }): string | null {
   const h = req.headers.authorization;
