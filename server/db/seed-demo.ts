@@ -45,8 +45,7 @@ export async function seedDemo(pulse: Pulse): Promise<boolean> {
   const owners = ['manager', 'rep1', 'rep1', 'rep2', 'rep2', 'rep3', 'admin'];
   // A new link must point at a company its writer can see. Some demo contacts work at a company owned outside
   // their owner's line (as after a reassignment); the admin links those on the owner's behalf.
-  const sees = (who: string, owner: string) => who === 'admin' || who === owner || DEMO_USERS.find((u) => u.key === owner)?.manager === who;
-  const writer = (owner: string, companyOwner: string) => (sees(owner, companyOwner) ? viewers[owner] : adminV);
+  const writer = async (owner: string, companyId: string) => ((await pulse.vis.companyAccess(em, viewers[owner], companyId)) ? viewers[owner] : adminV);
 
   await s.customFields.create(adminV, { entityType: 'CONTACT', fieldName: 'lead_score', fieldType: 'NUMBER' });
   await s.customFields.create(adminV, { entityType: 'DEAL', fieldName: 'deal_type', fieldType: 'SELECT', options: ['New business', 'Upsell', 'Renewal'] });
@@ -57,23 +56,23 @@ export async function seedDemo(pulse: Pulse): Promise<boolean> {
     const c = await s.companies.create(viewers[owner], { name: CO[i], domain: CO[i].toLowerCase().replace(/\s+/g, '') + '.example', industry: pick(INDUSTRY), size: pick(['1-10', '11-50', '51-200', '201-1000', '1000+']) });
     companies.push({ id: c.id, owner, name: CO[i] });
   }
-  const contacts: { id: string; owner: string; company: string; companyOwner: string; companyName: string }[] = [];
+  const contacts: { id: string; owner: string; company: string; companyName: string }[] = [];
   for (let i = 0; i < 200; i++) {
     const co = pick(companies);
     const owner = r() < 0.8 ? co.owner : pick(owners);
     const first = pick(FIRST), last = pick(LAST);
-    const c = await s.contacts.create(writer(owner, co.owner), {
+    const c = await s.contacts.create(await writer(owner, co.id), {
       ownerId: ids[owner], firstName: first, lastName: last, email: `${first}.${last}.${i}@${co.id.slice(0, 6)}.example`.toLowerCase(), phone: `+1 555 01${String(i).padStart(2, '0')}`,
       companyId: co.id, jobTitle: pick(['CEO', 'CTO', 'VP Sales', 'Head of Ops', 'Buyer', 'Engineer']), source: pick(['INBOUND', 'OUTBOUND', 'REFERRAL'] as const),
       tags: r() < 0.3 ? ['vip'] : [], customData: { lead_score: Math.floor(r() * 100) },
     });
-    contacts.push({ id: c.id, owner, company: co.id, companyOwner: co.owner, companyName: co.name });
+    contacts.push({ id: c.id, owner, company: co.id, companyName: co.name });
   }
   const [pipeline] = await s.pipelines.list(adminV);
   const openStages = pipeline.stages.filter((x) => x.outcome === 'OPEN');
   for (let i = 0; i < 80; i++) {
     const c = pick(contacts);
-    const d = await s.deals.create(writer(c.owner, c.companyOwner), {
+    const d = await s.deals.create(await writer(c.owner, c.company), {
       ownerId: ids[c.owner], name: `${pick(['Platform', 'Expansion', 'Pilot', 'Renewal', 'Enterprise'])} – ${c.companyName}`, contactId: c.id, companyId: c.company, pipelineId: pipeline.id,
       stageId: pick(openStages).id, amount: String(Math.round(r() * 90 + 5) * 1000), currency: 'USD',
       closeDate: new Date(Date.now() + (r() * 120 - 20) * 86400_000).toISOString().slice(0, 10), customData: { deal_type: pick(['New business', 'Upsell', 'Renewal']) },
