@@ -153,13 +153,7 @@ export class Presence {
     mine.set(k, t);
     this.watching.set(ls.socket.id, mine);
     await ls.socket.join(k);
-    await this.signal(k);
-    return this.state(k, t, await this.entries(k));
-  }
-
-  /** Everyone on the record, from the shared store; this node's watchers alone while the store is away. */
-  private async entries(k: string): Promise<Entry[]> {
-    try { return (await this.store.list(k)).live; } catch { return this.localEntries(k); }
+    return this.state(k, t, await this.signal(k));
   }
 
   private localEntries(k: string): Entry[] {
@@ -180,21 +174,23 @@ export class Presence {
 
   /**
    * Sends the record's current presence to everyone watching it on every node: through the Socket.IO
-   * Redis adapter while the bus is up, to this node's watchers alone while it is away.
+   * Redis adapter while the bus is up, to this node's watchers alone while it is away. Returns who it announced.
    */
-  private async signal(key: string) {
+  private async signal(key: string): Promise<Entry[]> {
     const target = targetOfKey(key);
-    if (!target) return;
+    if (!target) return [];
     let live: Entry[];
     try { live = (await this.store.list(key)).live; } catch {
       // The store is away: tell this node's watchers what it knows; the heartbeat repairs the rest.
       this.unsynced.add(key);
-      this.io.local.to(key).emit(PresenceEvents.state, this.state(key, target, this.localEntries(key)));
-      return;
+      live = this.localEntries(key);
+      this.io.local.to(key).emit(PresenceEvents.state, this.state(key, target, live));
+      return live;
     }
     const state = this.state(key, target, live);
     if (this.bus.kind === 'redis' && this.bus.healthy()) this.io.to(key).emit(PresenceEvents.state, state);
     else this.io.local.to(key).emit(PresenceEvents.state, state);
+    return live;
   }
 
   private state(key: string, t: PresenceTarget, live: Entry[]): PresenceState {
