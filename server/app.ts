@@ -16,6 +16,7 @@ import { createServices, type Services } from './services.js';
 import { errorHandler, AppError, errorBody } from './http/errors.js';
 import { openApiDocument } from './http/openapi.js';
 import { route } from './http/route.js';
+import { rejectNulInput } from './http/input-guard.js';
 import { RateLimiter } from './auth/rate-limit.js';
 import { authRoutes, requireAuth } from './auth/auth.routes.js';
 import { userRoutes } from './users/user.routes.js';
@@ -72,7 +73,7 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
     next();
   });
   app.use(cookieParser());
-  app.use('/api', express.json({ limit: '256kb', strict: true }));
+  app.use('/api', express.json({ limit: '256kb', strict: true }), rejectNulInput);
 
   const pub = express.Router();
   const priv = express.Router();

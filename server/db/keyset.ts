@@ -15,7 +15,8 @@ export function decodeCursor(cursor: string): [string, string] {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string'
-      && /^[0-9a-f-]{36}$/i.test(v[1]) && v[0].length < 400) return [v[0], v[1]];
+      // A cursor is opaque to the input guard (base64): refuse a NUL here, PostgreSQL cannot cast it.
+      && /^[0-9a-f-]{36}$/i.test(v[1]) && v[0].length < 400 && !v[0].includes('\u0000')) return [v[0], v[1]];
   } catch { /* fall through */ }
   throw validationFailed([{ path: 'cursor', message: 'invalid cursor' }], 'Invalid cursor');
 }

@@ -23,6 +23,32 @@ export function fromDbError(err: any): AppError | null {
   if (code === '23505') return conflict('CONFLICT', 'A record with the same unique value already exists');
   if (code === '23503') return new AppError(422, 'INVALID_REFERENCE', 'A referenced record does not exist');
   if (code === '22P02' || code === '22003' || code === '22007' || code === '22008') return validationFailed(null, 'A value has an invalid format');
+  // NUL and other characters text cannot hold (the input guard refuses NUL first; this is the backstop).
+  if (code === '22021' || code === '22P05') return validationFailed(null, 'A value holds a character that cannot be stored');
+  return null;
+}
+
+/**
+ * Errors raised by the HTTP layer before a route runs (body-parser, the router) carry an http-errors
+ * status: a malformed JSON body, a body whose Content-Encoding does not decode (garbage under gzip,
+ * deflate or br), an unknown encoding or charset, an oversized body, a path whose percent-encoding
+ * does not decode. They are the caller's fault and get the usual body with a 4xx.
+ */
+export function fromHttpError(err: any): AppError | null {
+  const status = Number(err?.status ?? err?.statusCode);
+  if (!Number.isInteger(status) || status < 400 || status > 499) return null;
+  const type: string | undefined = err?.type;
+  if (type === 'entity.too.large' || status === 413) return new AppError(413, 'PAYLOAD_TOO_LARGE', 'Request body is too large', { limit: err.limit ?? null });
+  if (type === 'entity.parse.failed') return validationFailed(null, 'Malformed JSON body');
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported' || status === 415) {
+    return new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', type === 'charset.unsupported' ? 'Unsupported body charset' : 'Unsupported body encoding', { encoding: err.encoding ?? err.charset ?? null });
+  }
+  if (err instanceof URIError) return validationFailed(null, 'Malformed percent-encoding in the URL');
+  // zlib's codes (Z_DATA_ERROR, Z_BUF_ERROR) and brotli's (ERR__ERROR_FORMAT_...), passed on by body-parser as a 400.
+  if (typeof err?.code === 'string' && /^(Z_|ERR__)/.test(err.code)) {
+    return validationFailed(null, 'Request body does not decode with its Content-Encoding');
+  }
+  if (status === 400) return validationFailed(null, 'Malformed request');
   return null;
 }
 
@@ -36,12 +62,9 @@ export function errorHandler(log: { error: (...a: any[]) => void }): ErrorReques
     let e: AppError;
     if (err instanceof AppError) e = err;
     else if (err instanceof ZodError) e = validationFailed(zodDetails(err));
-    else if (err?.type === 'entity.too.large') e = new AppError(413, 'PAYLOAD_TOO_LARGE', 'Request body is too large', { limit: err.limit });
-    else if (err?.type === 'entity.parse.failed') e = validationFailed(null, 'Malformed JSON body');
-    else if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported') e = new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported body encoding');
     else {
-      const db = fromDbError(err);
-      if (db) e = db;
+      const known = fromHttpError(err) ?? fromDbError(err);
+      if (known) e = known;
       else {
         log.error({ err }, 'unhandled error');
         e = new AppError(500, 'INTERNAL', 'Internal server error');
