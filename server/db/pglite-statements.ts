@@ -6,7 +6,8 @@ import { PGliteKnexDialect } from 'mikro-orm-pglite';
  * inlines parameters into raw SQL, so a single INSERT of a text containing a semicolon ("Call back; send
  * the quote") came back shaped as a list of results and broke the caller. Count statements outside
  * string literals, quoted identifiers and comments instead; what truly holds several (migrations) still
- * goes through `exec`.
+ * goes through `exec`. Our own rows/one/run now bind their parameters (db/sql.ts), so a value can no
+ * longer add a `;` to the text; `em.execute()` and MikroORM's own raw queries still inline theirs.
  */
 export function statementCount(sql: string): number {
   const bare = sql

@@ -1,15 +1,52 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Knex } from '@mikro-orm/knex';
 
 /**
  * Raw SQL through the MikroORM entity manager, so it runs inside whatever transaction the manager
  * is in. Placeholders are `?` (knex style); PostgreSQL's jsonb `?` operator must not be used here
  * (use jsonb_exists()).
+ *
+ * Parameters travel as real bind parameters ($1, $2, ... next to the statement), not inlined into the
+ * SQL text: MikroORM's `em.execute(sql, params)` formats every parameter into the text as a quoted
+ * literal before it reaches the driver (Platform.formatQuery), on pg and on PGlite alike. So the
+ * query goes through the knex connection instead, joined to the manager's transaction when it has one.
+ * Arrays go in as pgArray(...) and JSON as JSON.stringify(...), as before; a Date is sent as its ISO
+ * text so both drivers store the same instant.
  */
 export type Em = EntityManager;
 
+type Param = string | number | boolean | bigint | null | Buffer | Uint8Array;
+
+function bindable(v: unknown, i: number): Param {
+  if (v === undefined || v === null) return null;
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v instanceof Uint8Array) return v;
+  // MikroORM used to splice arrays in as comma lists and objects as JSON; say so rather than guess.
+  throw new TypeError(`SQL parameter ${i + 1} is ${Array.isArray(v) ? 'an array (pass pgArray(values))' : 'an object (pass JSON.stringify(value))'}`);
+}
+
+interface RawResult { rows?: unknown[]; rowCount?: number | null; affectedRows?: number }
+
+async function query(em: Em, sql: string, params: unknown[]): Promise<RawResult> {
+  const conn = em.getConnection();
+  await conn.ensureConnection();
+  const q = conn.getKnex().raw(sql, params.map(bindable));
+  // The same transaction em.execute() would join: the one this manager (or its context) is in.
+  const trx = em.getContext(false).getTransactionContext<Knex.Transaction>();
+  if (trx) q.transacting(trx);
+  try {
+    const res = (await q) as RawResult | RawResult[];
+    // A single statement answers one result; PGlite's exec path answers a list for several.
+    return Array.isArray(res) ? (res[res.length - 1] ?? {}) : res;
+  } catch (err) {
+    // The driver exceptions em.execute() throws (UniqueConstraintViolationException, ... with .code).
+    throw em.getDriver().convertException(err as Error);
+  }
+}
+
 export async function rows<T = any>(em: Em, sql: string, params: unknown[] = []): Promise<T[]> {
-  const res: any = await em.execute(sql, params as any[], 'all');
-  return (Array.isArray(res) ? res : res?.rows ?? []) as T[];
+  return ((await query(em, sql, params)).rows ?? []) as T[];
 }
 
 export async function one<T = any>(em: Em, sql: string, params: unknown[] = []): Promise<T | undefined> {
@@ -17,8 +54,8 @@ export async function one<T = any>(em: Em, sql: string, params: unknown[] = []):
 }
 
 export async function run(em: Em, sql: string, params: unknown[] = []): Promise<number> {
-  const res: any = await em.execute(sql, params as any[], 'run');
-  return Number(res?.affectedRows ?? res?.rowCount ?? 0);
+  const res = await query(em, sql, params);
+  return Number(res.affectedRows ?? res.rowCount ?? 0);
 }
 
 /** A PostgreSQL array literal, for `= ANY(?::uuid[])` style parameters. */
