@@ -15,7 +15,8 @@ export default defineConfig({
     port: 5173,
     fs: { allow: [path.resolve(here, '..')] },
     proxy: {
-      '/api': { target, changeOrigin: true },
+      // Keep the browser's Host: the server refuses cookie writes and logins whose Origin is not its own host.
+      '/api': { target, changeOrigin: false },
       '/socket.io': { target, ws: true, changeOrigin: true },
       '/yjs': { target, ws: true, changeOrigin: true },
     },

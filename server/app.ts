@@ -17,6 +17,7 @@ import { errorHandler, AppError, errorBody } from './http/errors.js';
 import { openApiDocument } from './http/openapi.js';
 import { route } from './http/route.js';
 import { rejectNulInput } from './http/input-guard.js';
+import { refuseCrossSiteCookieWrites } from './http/csrf.js';
 import { RateLimiter } from './auth/rate-limit.js';
 import { authRoutes, requireAuth } from './auth/auth.routes.js';
 import { userRoutes } from './users/user.routes.js';
@@ -73,6 +74,7 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
     next();
   });
   app.use(cookieParser());
+  app.use('/api', refuseCrossSiteCookieWrites);
   app.use('/api', express.json({ limit: '256kb', strict: true }), rejectNulInput);
 
   const pub = express.Router();

@@ -6,6 +6,7 @@ import type { AuthService } from './auth.service.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { UserService } from '../users/user.service.js';
 import { SESSION_COOKIE } from './session-cookie.js';
+import { refuseForeignOrigin } from '../http/csrf.js';
 
 export function tokenFrom(req: { headers: Record<string, any>; cookies?: Record<string, string> }): string | null {
   const h = req.headers.authorization;
@@ -36,7 +37,7 @@ export function authRoutes(pub: Router, priv: Router, auth: AuthService, users: 
       const out = await auth.signup(body);
       setCookie(res, out.token);
       return out;
-    });
+    }, [refuseForeignOrigin]);
 
   route(pub, { method: 'post', path: '/auth/login', summary: 'Sign in; sets the session cookie and returns a bearer token', tag: 'auth', body: LoginInput, response: AuthResult, auth: false },
     async ({ body, req, res }) => {
@@ -48,7 +49,7 @@ export function authRoutes(pub: Router, priv: Router, auth: AuthService, users: 
       await limiter.account.reset(`login-email:${body.email}`);
       setCookie(res, out.token);
       return out;
-    });
+    }, [refuseForeignOrigin]);
 
   route(priv, { method: 'post', path: '/auth/logout', summary: 'End this session', tag: 'auth' }, async ({ req, res }) => {
     const t = tokenFrom(req as any);
