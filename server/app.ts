@@ -18,6 +18,7 @@ import { openApiDocument } from './http/openapi.js';
 import { route } from './http/route.js';
 import { rejectNulInput } from './http/input-guard.js';
 import { refuseCrossSiteCookieWrites } from './http/csrf.js';
+import { answerUnclaimedUpgrades } from './http/upgrade.js';
 import { RateLimiter } from './auth/rate-limit.js';
 import { authRoutes, requireAuth } from './auth/auth.routes.js';
 import { userRoutes } from './users/user.routes.js';
@@ -109,6 +110,8 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
   app.use(errorHandler(log));
 
   const server = http.createServer(app);
+  // Upgrades on paths no feature serves are answered (404) instead of hanging forever.
+  answerUnclaimedUpgrades(server);
   const feed = new EventFeed();
   // Org changes made on any node reach every node's visibility cache through the feed.
   feed.on((e) => { if (e.type === 'user.created' || e.type === 'user.updated') vis.invalidateOrg(e.tenantId); });
