@@ -24,11 +24,12 @@ describe('OpenAPI', () => {
     for (const route of ['POST /auth/signup', 'POST /auth/login', 'GET /me', 'POST /users', 'PATCH /users/{id}', 'GET /contacts', 'POST /contacts',
       'GET /deals', 'POST /deals/{id}/move', 'GET /deals/{id}/history', 'GET /contacts/{id}/timeline', 'GET /deals/{id}/timeline', 'GET /inbox',
       'POST /contacts/{id}/shares', 'DELETE /contacts/{id}/shares/{userId}', 'POST /custom-fields', 'POST /pipelines', 'GET /pipelines/{id}/board', 'GET /health']) {
-      expect(ops).toContain(route);
+      // Paths are full URL paths under the server at '/' (see test/core/openapi.test.ts).
+      expect(ops).toContain(route.replace(' /', ' /api/'));
     }
-    const move = doc.paths['/deals/{id}/move'].post;
+    const move = doc.paths['/api/deals/{id}/move'].post;
     expect(move.requestBody.content['application/json'].schema.required).toEqual(['stageId']);
-    expect(doc.paths['/contacts'].get.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(['limit', 'cursor', 'q', 'ownerId']));
+    expect(doc.paths['/api/contacts'].get.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(['limit', 'cursor', 'q', 'ownerId']));
   });
 });
 
