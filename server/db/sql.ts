@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Knex } from '@mikro-orm/knex';
+import type { AbstractSqlConnection, Knex } from '@mikro-orm/knex';
 
 /**
  * Raw SQL through the MikroORM entity manager, so it runs inside whatever transaction the manager
@@ -15,25 +15,31 @@ import type { Knex } from '@mikro-orm/knex';
  */
 export type Em = EntityManager;
 
-type Param = string | number | boolean | bigint | null | Buffer | Uint8Array;
+type Param = string | number | boolean | bigint | null | Uint8Array;
+/** An entity manager (joins its transaction), or a bare connection (a statement of its own, no unit of work). */
+export type SqlTarget = Em | AbstractSqlConnection;
 
 function bindable(v: unknown, i: number): Param {
   if (v === undefined || v === null) return null;
   if (v instanceof Date) return v.toISOString();
   if (typeof v === 'bigint') return v.toString();
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v instanceof Uint8Array) return v;
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || Buffer.isBuffer(v)) return v;
+  // pg sends only a Buffer as bytea (a bare Uint8Array it would JSON-encode); PGlite takes either.
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
   // MikroORM used to splice arrays in as comma lists and objects as JSON; say so rather than guess.
   throw new TypeError(`SQL parameter ${i + 1} is ${Array.isArray(v) ? 'an array (pass pgArray(values))' : 'an object (pass JSON.stringify(value))'}`);
 }
 
 interface RawResult { rows?: unknown[]; rowCount?: number | null; affectedRows?: number }
 
-async function query(em: Em, sql: string, params: unknown[]): Promise<RawResult> {
-  const conn = em.getConnection();
+const isEm = (t: SqlTarget): t is Em => typeof (t as Em).getContext === 'function';
+
+async function query(target: SqlTarget, sql: string, params: unknown[]): Promise<RawResult> {
+  const conn = (isEm(target) ? target.getConnection() : target) as AbstractSqlConnection;
   await conn.ensureConnection();
   const q = conn.getKnex().raw(sql, params.map(bindable));
   // The same transaction em.execute() would join: the one this manager (or its context) is in.
-  const trx = em.getContext(false).getTransactionContext<Knex.Transaction>();
+  const trx = isEm(target) ? target.getContext(false).getTransactionContext<Knex.Transaction>() : undefined;
   if (trx) q.transacting(trx);
   try {
     const res = (await q) as RawResult | RawResult[];
@@ -41,19 +47,19 @@ async function query(em: Em, sql: string, params: unknown[]): Promise<RawResult>
     return Array.isArray(res) ? (res[res.length - 1] ?? {}) : res;
   } catch (err) {
     // The driver exceptions em.execute() throws (UniqueConstraintViolationException, ... with .code).
-    throw em.getDriver().convertException(err as Error);
+    throw conn.getPlatform().getExceptionConverter().convertException(err as Error);
   }
 }
 
-export async function rows<T = any>(em: Em, sql: string, params: unknown[] = []): Promise<T[]> {
+export async function rows<T = any>(em: SqlTarget, sql: string, params: unknown[] = []): Promise<T[]> {
   return ((await query(em, sql, params)).rows ?? []) as T[];
 }
 
-export async function one<T = any>(em: Em, sql: string, params: unknown[] = []): Promise<T | undefined> {
+export async function one<T = any>(em: SqlTarget, sql: string, params: unknown[] = []): Promise<T | undefined> {
   return (await rows<T>(em, sql, params))[0];
 }
 
-export async function run(em: Em, sql: string, params: unknown[] = []): Promise<number> {
+export async function run(em: SqlTarget, sql: string, params: unknown[] = []): Promise<number> {
   const res = await query(em, sql, params);
   return Number(res.affectedRows ?? res.rowCount ?? 0);
 }

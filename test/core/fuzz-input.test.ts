@@ -167,7 +167,8 @@ beforeAll(async () => {
 async function send(base: string, token: string, p: Probe) {
   const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...p.headers };
   if (p.body !== undefined) headers['content-type'] ??= 'application/json';
-  const r = await fetch(`${base}/api${p.path}`, { method: p.method, headers, body: p.body });
+  const body0 = typeof p.body === 'string' || p.body === undefined ? p.body : new Uint8Array(p.body);
+  const r = await fetch(`${base}/api${p.path}`, { method: p.method, headers, body: body0 });
   const text = await r.text();
   let body: any = text;
   try { body = JSON.parse(text); } catch { /* stays text */ }

@@ -72,6 +72,15 @@ describe.each(backends)('SQL parameters on $name', ({ open }) => {
     await expect(one(read(), 'select ? as x', [['a', 'b']])).rejects.toThrow(/pgArray/);
   });
 
+  it('bind bytes (Buffer and bare Uint8Array) and take a bare connection as the target', async () => {
+    const bytes = new Uint8Array([0, 1, 2, 250, 255]);
+    const conn = orm.em.getConnection();
+    const r = await one(conn, 'select ?::bytea as a, ?::bytea as b, encode(?::bytea, ?) as hex', [bytes, Buffer.from(bytes), bytes.subarray(3), 'hex']);
+    expect(new Uint8Array(r.a)).toEqual(bytes);
+    expect(new Uint8Array(r.b)).toEqual(bytes);
+    expect(r.hex).toBe('faff');
+  });
+
   it('count rows touched', async () => {
     expect(await run(read(), 'insert into bind_probe (v) values (?), (?)', ['a', 'b'])).toBe(2);
     expect(await run(read(), 'update bind_probe set v = ? where v in (?, ?)', ['c', 'a', 'b'])).toBe(2);
