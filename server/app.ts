@@ -11,11 +11,12 @@ import { createLogger, type Logger } from './log.js';
 import { createOrm } from './db/orm.js';
 import { migrate } from './db/migrate.js';
 import { WritePath } from './db/write.js';
-import { Visibility } from './visibility/visibility.js';
+import { Policy } from './policy/policy.js';
 import { createServices, type Services } from './services.js';
 import { errorHandler, AppError, errorBody } from './http/errors.js';
 import { openApiDocument } from './http/openapi.js';
 import { route } from './http/route.js';
+import { requestId } from './http/request-id.js';
 import { RateLimiter } from './auth/rate-limit.js';
 import { authRoutes, requireAuth } from './auth/auth.routes.js';
 import { userRoutes } from './users/user.routes.js';
@@ -51,8 +52,8 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
   if (ownOrm) await migrate(orm, config.databaseUrl, log);
 
   const wp = new WritePath(orm);
-  const vis = new Visibility();
-  const services = createServices(wp, vis, log, { sessionTtlMs: config.sessionTtlMs, embedded: !config.databaseUrl });
+  const policy = new Policy();
+  const services = createServices(wp, policy, log, { sessionTtlMs: config.sessionTtlMs, embedded: !config.databaseUrl });
   // Login limits are shared across nodes through Redis when there is one.
   const limiterRedis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false }) : null;
   limiterRedis?.on('error', () => {});
@@ -71,6 +72,7 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
     res.setHeader('Referrer-Policy', 'same-origin');
     next();
   });
+  app.use(requestId());
   app.use(cookieParser());
   app.use('/api', express.json({ limit: '256kb', strict: true }));
 
@@ -108,9 +110,9 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
   const server = http.createServer(app);
   const feed = new EventFeed();
   // Org changes made on any node reach every node's visibility cache through the feed.
-  feed.on((e) => { if (e.type === 'user.created' || e.type === 'user.updated') vis.invalidateOrg(e.tenantId); });
+  feed.on((e) => { if (e.type === 'user.created' || e.type === 'user.updated') policy.invalidateOrg(e.tenantId); });
   const ctx: Pulse = {
-    config, log, orm, wp, vis, services, app, server, extensions, feed,
+    config, log, orm, wp, policy, services, app, server, extensions, feed,
     async listen(port = config.port, host = config.host) {
       await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(port, host, () => resolve()); });
       const a = server.address();

@@ -4,7 +4,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import type { WritePath } from './db/write.js';
-import type { Visibility } from './visibility/visibility.js';
+import type { Policy } from './policy/policy.js';
 import type { Services } from './services.js';
 import type { EventFeed } from './events/feed.js';
 
@@ -14,7 +14,8 @@ export interface PulseContext {
   log: Logger;
   orm: MikroORM;
   wp: WritePath;
-  vis: Visibility;
+  /** The one policy module: who sees and may change what. */
+  policy: Policy;
   services: Services;
   app: Express;
   server: http.Server;

@@ -1,5 +1,5 @@
 import type { WritePath } from './db/write.js';
-import type { Visibility } from './visibility/visibility.js';
+import type { Policy } from './policy/policy.js';
 import type { Logger } from './log.js';
 import { AuthService } from './auth/auth.service.js';
 import { UserService } from './users/user.service.js';
@@ -21,15 +21,16 @@ export interface Services {
   customFields: CustomFieldService;
 }
 
-export function createServices(wp: WritePath, vis: Visibility, log: Logger, opts: { sessionTtlMs: number; embedded: boolean }): Services {
+export function createServices(wp: WritePath, policy: Policy, log: Logger, opts: { sessionTtlMs: number; embedded: boolean }): Services {
+  const activities = new ActivityService(wp, policy);
   return {
     auth: new AuthService(wp, opts.sessionTtlMs),
-    users: new UserService(wp, vis),
-    companies: new CompanyService(wp, vis),
-    contacts: new ContactService(wp, vis),
-    deals: new DealService(wp, vis),
+    users: new UserService(wp, policy),
+    companies: new CompanyService(wp, policy),
+    contacts: new ContactService(wp, policy),
+    deals: new DealService(wp, policy, activities.commands),
     pipelines: new PipelineService(wp),
-    activities: new ActivityService(wp, vis),
+    activities,
     customFields: new CustomFieldService(wp, log, opts.embedded),
   };
 }

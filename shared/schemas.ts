@@ -47,9 +47,12 @@ export const CompanyCreateInput = z.object({
   website: optionalText(2048), ownerId: Id.optional(), customData: CustomData.optional(),
 }).strict();
 export const CompanyPatchInput = CompanyCreateInput.partial().strict();
+/** What the viewer may do with a record, decided by the server's policy module; clients show controls from it. */
+export const Abilities = z.object({ update: z.boolean(), delete: z.boolean(), share: z.boolean(), reassign: z.boolean(), merge: z.boolean() });
 export const CompanyRecord = z.object({
   id: z.string(), name: z.string(), domain: z.string().nullable(), industry: z.string().nullable(), size: z.string().nullable(),
   website: z.string().nullable(), ownerId: z.string(), customData: CustomData, createdAt: z.string(), updatedAt: z.string(),
+  abilities: Abilities.optional(),
 });
 
 // ---------- contacts
@@ -67,6 +70,8 @@ export const ContactRecord = z.object({
   id: z.string(), firstName: z.string(), lastName: z.string(), email: z.string().nullable(), phone: z.string().nullable(),
   companyId: z.string().nullable(), jobTitle: z.string().nullable(), source: ContactSource.nullable(), ownerId: z.string(),
   tags: z.array(z.string()), customData: CustomData, createdAt: z.string(), updatedAt: z.string(),
+  /** The viewer's access: 'read' through a READ share. */
+  access: z.enum(['read', 'write']).optional(), abilities: Abilities.optional(),
 });
 export const ShareInput = z.object({ userId: Id, permission: SharePermission }).strict();
 export const ShareRecord = z.object({ contactId: z.string(), userId: z.string(), permission: SharePermission, createdAt: z.string() });
@@ -96,6 +101,7 @@ export const DealRecord = z.object({
   pipelineId: z.string(), stageId: z.string(), amount: z.string(), currency: z.string(), closeDate: z.string().nullable(),
   status: DealStatus, customData: CustomData, notePreview: z.string().nullable(), version: z.number(),
   createdAt: z.string(), updatedAt: z.string(), closedAt: z.string().nullable(),
+  abilities: Abilities.optional(),
 });
 export const StageHistoryRecord = z.object({ id: z.string(), dealId: z.string(), fromStageId: z.string().nullable(), toStageId: z.string(), changedBy: z.string(), changedAt: z.string() });
 export const BoardStage = StageRecord.extend({ deals: z.array(DealRecord), count: z.number(), totalAmount: z.string(), weightedAmount: z.string() });
@@ -113,7 +119,7 @@ export const ActivityPatchInput = z.object({
 export const ActivityRecord = z.object({
   id: z.string(), type: ActivityType, contactId: z.string().nullable(), dealId: z.string().nullable(), userId: z.string(),
   subject: z.string().nullable(), body: z.string().nullable(), scheduledAt: z.string().nullable(), completedAt: z.string().nullable(),
-  createdAt: z.string(), updatedAt: z.string(),
+  createdAt: z.string(), updatedAt: z.string(), abilities: Abilities.optional(),
 });
 export const Inbox = z.object({ overdue: z.array(ActivityRecord), upcoming: z.array(ActivityRecord) });
 
@@ -165,4 +171,5 @@ export type Board = z.infer<typeof Board>;
 export type BoardStage = z.infer<typeof BoardStage>;
 export type Inbox = z.infer<typeof Inbox>;
 export type Role = z.infer<typeof Role>;
+export type Abilities = z.infer<typeof Abilities>;
 export type ActivityType = z.infer<typeof ActivityType>;

@@ -6,7 +6,7 @@ import { WebSocketServer, WebSocket } from 'ws';
 import type { PulseContext } from '../extension.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { CommittedEvent } from '../events/outbox.js';
-import type { Access } from '../visibility/visibility.js';
+import type { Access } from '../policy/policy.js';
 import { sameOrigin, sessionCookieToken } from '../auth/session-cookie.js';
 import { parseDocName, type DocName } from './doc-name.js';
 import { NoteStore } from './note.store.js';
@@ -221,7 +221,7 @@ export class NotesServer {
 
   private accessOf(viewer: Viewer, name: DocName): Promise<Access> {
     const em = this.ctx.wp.read();
-    return name.kind === 'deal' ? this.ctx.vis.dealAccess(em, viewer, name.id) : this.ctx.vis.contactAccess(em, viewer, name.id);
+    return name.kind === 'deal' ? this.ctx.policy.dealAccess(em, viewer, name.id) : this.ctx.policy.contactAccess(em, viewer, name.id);
   }
 
   private send(s: Session, msg: Uint8Array): void {
@@ -436,7 +436,7 @@ export class NotesServer {
     if (!d.projectDirty || !d.lastEditor) return;
     d.projectDirty = false;
     try {
-      await projectDealNote(this.ctx.wp, this.ctx.vis, d.lastEditor, d.name.id, d.ydoc.getText('note').toString());
+      await projectDealNote(this.ctx.wp, this.ctx.policy, d.lastEditor, d.name.id, d.ydoc.getText('note').toString());
     } catch (err) {
       this.ctx.log.warn({ err, doc: d.name.name }, 'notes: text projection failed');
     }

@@ -80,7 +80,7 @@ describe('fan-out across nodes', () => {
     const off = b.pulse.feed.on((e) => got.push(e));
     const ext = b.pulse.extensions.find((e) => e.name === 'realtime') as ReturnType<typeof realtimeExtension>;
     const dbName = new URL(db.url).pathname.slice(1);
-    const forged: CommittedEvent = { tenantId: '00000000-0000-4000-8000-000000000001', seq: 1, at: new Date().toISOString(), type: 'deal.created', entityType: 'deal', entityId: '00000000-0000-4000-8000-000000000002', data: {}, audience: [org.admin.id] };
+    const forged: CommittedEvent = { tenantId: '00000000-0000-4000-8000-000000000001', seq: 1, at: new Date().toISOString(), type: 'deal.created', entityType: 'deal', entityId: '00000000-0000-4000-8000-000000000002', data: {}, audience: [org.admin.id], kind: 'fact', actor: { kind: 'user', id: org.admin.id, name: 'forger' }, requestId: null, before: null, changed: null };
     await pub.publish(`pulse:${dbName}:events`, JSON.stringify({ node: 'elsewhere', events: [forged] }));
     await pub.publish(`pulse:${dbName}:events`, 'not json');
     // A real event after the forged ones; the bus preserves order per connection, so once it is on the
