@@ -18,11 +18,37 @@ const trimmed = (max: number) => z.string().trim().min(1).max(max);
 const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
 export const Email = z.string().trim().toLowerCase().email().max(320);
 export const Password = z.string().min(8).max(200);
-/** Exact decimal money, up to 16 integer digits and 2 decimals. Numbers are accepted and turned into strings. */
+/**
+ * Exact decimal money as deals.amount (numeric(18,2)) holds it: not negative, at most 16 integer digits and 2 decimals.
+ * Anything else is refused with a message naming the limit — never rounded — so what is stored is what was sent.
+ * JSON numbers are accepted only up to 15 significant digits: beyond that a double may already have rounded what the
+ * client typed (1234567890123456.78 arrives as 1234567890123456.8), so those must come as strings.
+ */
+export const MONEY_INTEGER_DIGITS = 16;
+const EXACT_NUMBER_DIGITS = 15;
 export const Money = z
-  .union([z.string(), z.number()])
-  .transform((v) => (typeof v === 'number' ? String(v) : v.trim()))
-  .pipe(z.string().regex(/^-?\d{1,16}(\.\d{1,2})?$/, 'must be a decimal amount with at most 2 decimals'));
+  .union([z.string(), z.number()], { error: 'must be a decimal amount with at most 2 decimals, like "1234.50"' })
+  .describe('Exact decimal, not negative, at most 16 digits before the point and 2 after, e.g. "1234.50"; send as a string')
+  .transform((v, ctx) => {
+    const fail = (message: string) => { ctx.addIssue({ code: 'custom', message }); return z.NEVER; };
+    if (typeof v === 'number' && v < 0) return fail('must not be negative');
+    const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : v.trim();
+    // Exponent forms only come from numbers (String(1e21) is "1e+21"): say which limit they break.
+    const exp = typeof v === 'number' ? /e([+-]\d+)$/i.exec(s) : null;
+    if (exp) return fail(Number(exp[1]) > 0 ? `must have at most ${MONEY_INTEGER_DIGITS} digits before the decimal point` : 'must be a decimal amount with at most 2 decimals');
+    const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(s);
+    if (!m) return fail('must be a decimal amount with at most 2 decimals, like "1234.50"');
+    const sign = m[1]!, frac = m[3] ?? '';
+    const digits = m[2]!.replace(/^0+(?=\d)/, '');
+    const zero = /^0+$/.test(digits + frac);
+    if (sign && !zero) return fail('must not be negative');
+    if (frac.length > 2) return fail('must be a decimal amount with at most 2 decimals');
+    if (digits.length > MONEY_INTEGER_DIGITS) return fail(`must have at most ${MONEY_INTEGER_DIGITS} digits before the decimal point (at most 9999999999999999.99)`);
+    if (typeof v === 'number' && (digits + frac).replace(/^0+/, '').length > EXACT_NUMBER_DIGITS) {
+      return fail(`has more than ${EXACT_NUMBER_DIGITS} digits, too many for a JSON number to carry exactly; send it as a string`);
+    }
+    return frac ? `${digits}.${frac}` : digits;
+  });
 // ISO 4217 codes as the runtime knows them (Node and every current browser); the regex alone where Intl lacks the list.
 const CURRENCIES: Set<string> | null = typeof Intl !== 'undefined' && 'supportedValuesOf' in Intl ? new Set((Intl as any).supportedValuesOf('currency')) : null;
 export const Currency = z.string().trim().toUpperCase().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code')
@@ -104,7 +130,10 @@ export const DealRecord = z.object({
   abilities: Abilities.optional(),
 });
 export const StageHistoryRecord = z.object({ id: z.string(), dealId: z.string(), fromStageId: z.string().nullable(), toStageId: z.string(), changedBy: z.string(), changedAt: z.string() });
-export const BoardStage = StageRecord.extend({ deals: z.array(DealRecord), count: z.number(), totalAmount: z.string(), weightedAmount: z.string() });
+/** One currency's sums in a stage: money in different currencies is never added together. Amounts are exact 2-decimal strings. */
+export const MoneyTotal = z.object({ currency: z.string(), count: z.number(), amount: z.string(), weighted: z.string() });
+/** `count` is all open deals in the stage; `totals` has one entry per currency, sorted by currency code. */
+export const BoardStage = StageRecord.extend({ deals: z.array(DealRecord), count: z.number(), totals: z.array(MoneyTotal) });
 export const Board = z.object({ pipeline: PipelineRecord, stages: z.array(BoardStage) });
 
 // ---------- activities
@@ -169,6 +198,7 @@ export type ShareRecord = z.infer<typeof ShareRecord>;
 export type StageHistoryRecord = z.infer<typeof StageHistoryRecord>;
 export type Board = z.infer<typeof Board>;
 export type BoardStage = z.infer<typeof BoardStage>;
+export type MoneyTotal = z.infer<typeof MoneyTotal>;
 export type Inbox = z.infer<typeof Inbox>;
 export type Role = z.infer<typeof Role>;
 export type Abilities = z.infer<typeof Abilities>;

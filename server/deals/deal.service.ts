@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Board, DealCreateInput, DealListQuery, DealPatchInput, DealRecord, MoveInput, StageHistoryRecord } from '../../shared/schemas.js';
+import type { Board, MoneyTotal, DealCreateInput, DealListQuery, DealPatchInput, DealRecord, MoveInput, StageHistoryRecord } from '../../shared/schemas.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { WritePath } from '../db/write.js';
 import type { Policy } from '../policy/policy.js';
@@ -76,16 +76,32 @@ export class DealService {
       if (scope) { where.push('d.owner_id = any(?::uuid[])'); params.push(`{${scope.join(',')}}`); }
     } else if (ownerFilter) { where.push('d.owner_id = ?'); params.push(ownerFilter); }
     const deals = await rows(em, `select ${DEAL_COLUMNS} from deals d where ${where.join(' and ')} order by d.updated_at desc, d.id limit 5000`, params);
-    const totals = await rows(em, `select d.stage_id, count(*)::int as n, coalesce(sum(d.amount), 0)::text as total,
-        coalesce(sum(round(d.amount * s.win_probability / 100.0, 2)), 0)::text as weighted
-      from deals d join stages s on s.id = d.stage_id where ${where.join(' and ')} group by d.stage_id`, params);
-    const byStage = new Map(totals.map((t) => [t.stage_id, t]));
+    // One row per (stage, currency): summing across currencies would add EUR to USD. Weighted is rounded per deal,
+    // half away from zero (numeric round), so it matches what the client recomputes from the cards.
+    const sums = await rows<TotalRow>(em, `select d.stage_id, d.currency, count(*)::int as n, sum(d.amount)::text as amount,
+        sum(round(d.amount * s.win_probability / 100.0, 2))::text as weighted
+      from deals d join stages s on s.id = d.stage_id where ${where.join(' and ')} group by d.stage_id, d.currency`, params);
+    const byStage = totalsByStage(sums);
     return {
       pipeline,
       stages: pipeline.stages.map((s) => {
-        const t = byStage.get(s.id);
-        return { ...s, deals: deals.filter((d) => d.stage_id === s.id).map(toDeal), count: t ? Number(t.n) : 0, totalAmount: money(t?.total ?? '0'), weightedAmount: money(t?.weighted ?? '0') };
+        const totals = byStage.get(s.id) ?? [];
+        return { ...s, deals: deals.filter((d) => d.stage_id === s.id).map(toDeal), count: totals.reduce((n, t) => n + t.count, 0), totals };
       }),
     };
   }
+}
+
+interface TotalRow { stage_id: string; currency: string; n: number; amount: string; weighted: string }
+
+/** Board sums grouped by stage, each stage's list sorted by currency code (byte order, not the database collation). */
+function totalsByStage(sums: TotalRow[]): Map<string, MoneyTotal[]> {
+  const out = new Map<string, MoneyTotal[]>();
+  for (const r of sums) {
+    const list = out.get(r.stage_id) ?? [];
+    list.push({ currency: r.currency.trim(), count: Number(r.n), amount: money(r.amount), weighted: money(r.weighted) });
+    out.set(r.stage_id, list);
+  }
+  for (const list of out.values()) list.sort((a, b) => (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0));
+  return out;
 }

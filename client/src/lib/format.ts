@@ -1,8 +1,12 @@
-/** Money is an exact decimal string; it is shown rounded to whole units with the currency. */
+/**
+ * Money is an exact decimal string; it is shown rounded to whole units with its currency. The string goes to
+ * Intl as it is (Intl formats decimal strings exactly), since Number() would blur amounts beyond 15 digits.
+ */
 export function money(amount: string | number, currency = 'USD'): string {
-  const n = typeof amount === 'number' ? amount : Number(amount);
-  try { return new Intl.NumberFormat('en-US', { style: 'currency', currency, maximumFractionDigits: 0 }).format(n); }
-  catch { return `${currency} ${Math.round(n).toLocaleString('en-US')}`; }
+  const s = String(amount).trim();
+  const v: number | `${number}` = typeof amount === 'number' ? amount : /^-?\d+(\.\d+)?$/.test(s) ? (s as `${number}`) : Number.NaN;
+  try { return new Intl.NumberFormat('en-US', { style: 'currency', currency, maximumFractionDigits: 0 }).format(v); }
+  catch { return `${currency} ${s}`; }
 }
 
 export function date(iso: string | null | undefined): string {
