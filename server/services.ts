@@ -9,6 +9,7 @@ import { DealService } from './deals/deal.service.js';
 import { PipelineService } from './pipelines/pipeline.service.js';
 import { ActivityService } from './activities/activity.service.js';
 import { CustomFieldService } from './custom-fields/custom-field.service.js';
+import { SettingsService } from './settings/settings.service.js';
 
 export interface Services {
   auth: AuthService;
@@ -19,6 +20,7 @@ export interface Services {
   pipelines: PipelineService;
   activities: ActivityService;
   customFields: CustomFieldService;
+  settings: SettingsService;
 }
 
 export function createServices(wp: WritePath, policy: Policy, log: Logger, opts: { sessionTtlMs: number; embedded: boolean }): Services {
@@ -32,5 +34,6 @@ export function createServices(wp: WritePath, policy: Policy, log: Logger, opts:
     pipelines: new PipelineService(wp),
     activities,
     customFields: new CustomFieldService(wp, log, opts.embedded),
+    settings: new SettingsService(wp, policy),
   };
 }

@@ -203,3 +203,20 @@ export type Inbox = z.infer<typeof Inbox>;
 export type Role = z.infer<typeof Role>;
 export type Abilities = z.infer<typeof Abilities>;
 export type ActivityType = z.infer<typeof ActivityType>;
+
+// ---------- tenant settings
+/** An IANA time zone name the runtime knows ("Europe/Berlin", "UTC"). */
+export const TimeZone = z.string().trim().min(1).max(64).refine((tz) => {
+  try { new Intl.DateTimeFormat('en-US', { timeZone: tz }); return true; } catch { return false; }
+}, 'must be an IANA time zone name, such as Europe/Berlin or UTC');
+/** Tenant-wide settings: one validated object; features add their fields here. */
+export const TenantSettings = z.object({
+  /** Reports' months and days, and due-date display, are in this zone. */
+  timezone: TimeZone,
+  /** The region phone numbers without a country code are read in (ISO 3166-1 alpha-2), for E.164 normalisation. */
+  defaultPhoneRegion: z.string().trim().toUpperCase().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 region code such as US or DE'),
+  /** The currency new deals get when none is given. */
+  defaultCurrency: Currency,
+}).strict();
+export const TenantSettingsPatch = TenantSettings.partial().strict().refine((p) => Object.keys(p).length > 0, 'send at least one setting');
+export type TenantSettingsRecord = z.infer<typeof TenantSettings>;

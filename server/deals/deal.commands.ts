@@ -9,6 +9,7 @@ import { loadPipeline, toStage } from '../pipelines/pipeline.service.js';
 import type { ActivityCommands } from '../activities/activity.commands.js';
 import { noticeAccessChange } from '../policy/access-notices.js';
 import { dealRepository as repo } from './deal.repository.js';
+import { settingsRepository } from '../settings/settings.repository.js';
 
 export const invalidStage = () => new AppError(422, 'INVALID_STAGE', "Stage does not belong to the deal's pipeline");
 const versionConflict = (current: DealRecord | null) => conflict('VERSION_CONFLICT', 'The deal was changed by someone else; reload and try again', { current });
@@ -53,7 +54,7 @@ export class DealCommands {
     const customData = await validateCustomData(tx.em, tx.tenantId, 'DEAL', input.customData);
     const id = await repo.insert(tx.em, {
       tenantId: tx.tenantId, name: input.name, contactId: input.contactId ?? null, companyId: input.companyId ?? null, ownerId,
-      pipelineId: pipeline.id, stageId: stage.id, amount: input.amount ?? '0', currency: input.currency ?? 'USD', closeDate: input.closeDate ?? null,
+      pipelineId: pipeline.id, stageId: stage.id, amount: input.amount ?? '0', currency: input.currency ?? (await settingsRepository.load(tx.em, tx.tenantId)).defaultCurrency, closeDate: input.closeDate ?? null,
       status: stage.outcome, customData,
     });
     await repo.recordStage(tx.em, tx.tenantId, id, null, stage.id, v.id);

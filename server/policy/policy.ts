@@ -119,8 +119,11 @@ export class Policy {
     return this.allowed(v, ref.type, s, 'update') ? 'write' : 'read';
   }
 
+  /** Tenant administration (users, pipelines, custom fields, settings). */
+  isAdmin(v: Viewer): boolean { return this.allowed(v, 'deal', { exists: false, owned: false, share: null, author: false, parentRead: false, parentWrite: false }, 'admin'); }
+
   async can(em: Em, v: Viewer, action: Action, ref: RecordRef): Promise<boolean> {
-    if (action === 'admin') return v.role === 'ADMIN';
+    if (action === 'admin') return this.isAdmin(v);
     return this.allowed(v, ref.type, await this.standing(em, v, ref), action);
   }
 
