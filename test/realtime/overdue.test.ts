@@ -53,7 +53,7 @@ async function passesOnBothNodes(passes = 2) {
 }
 /** Every `inbox.updated` with reason overdue the outbox holds for a task: what any node delivered or will replay. */
 const outboxOverdue = (taskId: string) => rows(a.pulse.wp.read(),
-  `select seq, audience from outbox_events where type = 'inbox.updated' and entity_id = ? and payload->>'reason' = 'overdue'`, [taskId]);
+  `select seq, audience, kind, actor_kind, actor_id, actor_name from outbox_events where type = 'inbox.updated' and entity_id = ? and payload->>'reason' = 'overdue'`, [taskId]);
 
 describe('overdue tasks across two nodes', () => {
   it('pushes one inbox.updated (overdue) per task to its owner only, however many schedulers run', async () => {
@@ -80,6 +80,8 @@ describe('overdue tasks across two nodes', () => {
       const stored = await outboxOverdue(t.id);
       expect(stored.length).toBe(1);
       expect(stored[0].audience).toEqual([org.rep1.id]);
+      // The scheduler writes as itself: a system actor with no user id, and the inbox update is a per-user notice.
+      expect([stored[0].kind, stored[0].actor_kind, stored[0].actor_id, stored[0].actor_name]).toEqual(['notice', 'system', null, 'overdue-scheduler']);
     }
     for (const t of theirs) expect(overdueOf(rep2, t.id).length).toBe(1);
     // Managers and admins see the tasks' activity events, but the inbox is the owner's alone.
