@@ -8,7 +8,7 @@ import { noticeAccessChange } from '../policy/access-notices.js';
 import { one, rows, run, type Em } from '../db/sql.js';
 import { AppError, conflict, forbidden, notFound } from '../http/errors.js';
 import { hashPassword } from '../auth/auth.service.js';
-import { USER_COLUMNS, toUser } from './user.record.js';
+import { USER_COLUMNS, loadUser, toUser } from './user.record.js';
 
 export class UserService {
   constructor(private wp: WritePath, private policy: Policy) {}
@@ -31,11 +31,11 @@ export class UserService {
     if (!m) throw new AppError(422, 'INVALID_REFERENCE', 'Manager does not exist', { path: 'managerId' });
   }
 
-  private async emitOrg(tx: Tx, type: 'user.created' | 'user.updated', u: UserRecord) {
+  private async emitOrg(tx: Tx, type: 'user.created' | 'user.updated', u: UserRecord, before?: UserRecord) {
     // Org changes change what everyone's manager sees: the whole tenant hears, and every node drops its cached report lists.
     this.policy.invalidateOrg(tx.tenantId);
     const all = (await rows<{ id: string }>(tx.em, 'select id from users where tenant_id = ?', [tx.tenantId])).map((r) => r.id);
-    tx.emit(type, 'user', u.id, u, all);
+    if (before) tx.emitUpdate(type, 'user', before, u, all); else tx.emit(type, 'user', u.id, u, all);
   }
 
   async create(v: Viewer, input: z.output<typeof UserCreateInput>): Promise<UserRecord> {
@@ -48,7 +48,7 @@ export class UserService {
       const id = crypto.randomUUID();
       await run(tx.em, 'insert into users (id, tenant_id, name, email, password_hash, role, manager_id) values (?, ?, ?, ?, ?, ?, ?)',
         [id, v.tenantId, input.name, input.email, hash, input.role, input.managerId ?? null]);
-      const u = toUser(await one(tx.em, `select ${USER_COLUMNS} from users u where u.id = ?`, [id]));
+      const u = await loadUser(tx.em, id);
       await this.emitOrg(tx, 'user.created', u);
       return u;
     });
@@ -67,6 +67,7 @@ export class UserService {
     const rec = await this.wp.write(v, async (tx) => {
       const cur = await one<{ id: string; role: string; manager_id: string | null }>(tx.em, 'select id, role, manager_id from users where id = ? and tenant_id = ? for update', [id, v.tenantId]);
       if (!cur) throw notFound('User');
+      const before = await loadUser(tx.em, id);
       await this.checkManager(tx.em, v, input.managerId, id);
       if (input.managerId) {
         // Refuse a reporting cycle (A manages B manages A).
@@ -93,8 +94,8 @@ export class UserService {
       sets.push('updated_at = now()');
       await run(tx.em, `update users set ${sets.join(', ')} where id = ?`, [...vals, id]);
       if (hash) await run(tx.em, 'delete from sessions where user_id = ? and ? = false', [id, self]);
-      const u = toUser(await one(tx.em, `select ${USER_COLUMNS} from users u where u.id = ?`, [id]));
-      await this.emitOrg(tx, 'user.updated', u);
+      const u = await loadUser(tx.em, id);
+      await this.emitOrg(tx, 'user.updated', u, before);
       if (input.managerId !== undefined && (input.managerId ?? null) !== (cur.manager_id ?? null)) await this.noticeManagerChange(tx, id, cur.manager_id ?? null, input.managerId ?? null);
       return u;
     });
