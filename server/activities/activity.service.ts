@@ -55,7 +55,7 @@ export class ActivityService {
     const where = [`a.${kind}_id = ?`, ks.where.sql]; const params: unknown[] = [id, ...ks.where.params];
     if (q.type) { where.push('a.type = ?'); params.push(q.type); }
     const found = await rows<ActivityRow & { _sort: string }>(em, `select a.*, ${ks.select} from activities a where ${where.join(' and ')} order by ${ks.orderBy} limit ?`, [...params, q.limit + 1]);
-    return pageOf(found, q.limit, toActivity);
+    return this.withAbilities(em, v, pageOf(found, q.limit, toActivity));
   }
 
   async inbox(v: Viewer): Promise<Inbox> {

@@ -148,11 +148,17 @@ export class Policy {
     const scope = await this.ownerScope(em, v);
     const inScope = (o?: string | null) => !!o && (scope === null || scope.includes(o));
     if (type === 'activity') {
+      // A page of activities usually hangs off one or two parents: ask about each distinct parent once.
+      const writable = new Map<string, boolean>();
+      const parentWrites = async (kind: 'contact' | 'deal', id: string | null | undefined) => {
+        if (!id) return false;
+        const k = `${kind}:${id}`;
+        if (!writable.has(k)) writable.set(k, (await this.access(em, v, { type: kind, id })) === 'write');
+        return writable.get(k)!;
+      };
       for (const r of recs) {
-        const s = { exists: true, owned: false, share: null, author: r.userId === v.id, parentRead: true, parentWrite: false };
-        s.parentWrite = (r.contactId ? (await this.access(em, v, { type: 'contact', id: r.contactId })) === 'write' : false)
-          || (r.dealId ? (await this.access(em, v, { type: 'deal', id: r.dealId })) === 'write' : false);
-        out.set(r.id, this.abilitiesOf(v, type, s));
+        const parentWrite = (await parentWrites('contact', r.contactId)) || (await parentWrites('deal', r.dealId));
+        out.set(r.id, this.abilitiesOf(v, type, { exists: true, owned: false, share: null, author: r.userId === v.id, parentRead: true, parentWrite }));
       }
       return out;
     }
