@@ -120,7 +120,9 @@ describe('a note through visibility changes', () => {
     const owner = client(n1.url, doc, org.rep1.token);
     await synced(owner);
     owner.text.insert(0, 'kept');
-    await until(async () => (await rows(n1.pulse.wp.read(), 'select 1 from note_updates where doc = ?', [doc])).length > 0, 'the edit to be stored');
+    // The projection's deal.updated re-checks sessions too: let it pass first, so only the notice can explain the close.
+    await until(async () => (await org.rep1.api.get(`/deals/${dealId}`)).body.notePreview === 'kept', 'the projection');
+    await new Promise((r) => setTimeout(r, 300));
     // Ownership moves without any event; then the lead's notice form arrives on n1's feed.
     await run(n1.pulse.wp.read(), 'update deals set owner_id = ? where id = ?', [org.solo.id, dealId]);
     n1.pulse.feed.emit({
