@@ -35,7 +35,9 @@ export function cancelProjection(d: NoteDoc): void {
  * actors can replace that once the write path has them).
  */
 export async function projectNow(rt: NotesRuntime, d: NoteDoc): Promise<void> {
-  const actor = d.lastEditor ?? d.present;
+  let current: Viewer | null = null;
+  for (const s of d.sessions) if (!current || s.access === 'write') current = s.viewer;
+  const actor = d.lastEditor ?? current ?? d.present;
   if (!d.projectDirty || !actor || d.deleted || d.tainted) return;
   d.projectDirty = false;
   try {
