@@ -15,9 +15,9 @@ export function accessOf(ctx: PulseContext, viewer: Viewer, name: DocName): Prom
 }
 
 /** Whether the note's record still exists (a deleted one takes its note with it). */
-export async function recordExists(ctx: PulseContext, name: DocName): Promise<boolean> {
+export async function recordExists(ctx: PulseContext, name: DocName, tenantId: string): Promise<boolean> {
   const table = name.kind === 'deal' ? 'deals' : 'contacts';
-  return !!(await one(ctx.wp.read(), `select 1 as x from ${table} where id = ?`, [name.id]));
+  return !!(await one(ctx.wp.read(), `select 1 as x from ${table} where id = ? and tenant_id = ?`, [name.id, tenantId]));
 }
 
 /** What a feed event means for open notes. */

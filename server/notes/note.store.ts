@@ -181,10 +181,10 @@ export class NoteStore {
     return { logRows: Number(l?.n ?? 0), logBytes: Number(l?.b ?? 0), snapshotBytes: Number(s?.b ?? 0) };
   }
 
-  /** A deleted record takes its note with it. */
-  async drop(doc: string): Promise<void> {
+  /** A deleted record takes its note with it (the tenant's rows only). */
+  async drop(tenantId: string, doc: string): Promise<void> {
     const em = this.em();
-    await run(em, 'delete from note_updates where doc = ?', [doc]);
-    await run(em, 'delete from note_snapshots where doc = ?', [doc]);
+    await run(em, 'delete from note_updates where doc = ? and tenant_id = ?', [doc, tenantId]);
+    await run(em, 'delete from note_snapshots where doc = ? and tenant_id = ?', [doc, tenantId]);
   }
 }

@@ -192,7 +192,7 @@ export class NotesServer {
 
   private onFeed(e: CommittedEvent): void {
     const a = feedAction(e);
-    if (a.kind === 'deleted') void this.dropDeleted(a.doc);
+    if (a.kind === 'deleted') void this.dropDeleted(a.doc, e.tenantId);
     else if (a.kind === 'recheck') for (const doc of a.docs) for (const s of this.sessionsOf(doc)) void recheckSession(this.rt, s);
     else if (a.kind === 'recheck-tenant') {
       for (const d of this.rt.docs.values()) if (d.tenantId === a.tenantId) for (const s of [...d.sessions]) void recheckSession(this.rt, s);
@@ -200,23 +200,23 @@ export class NotesServer {
   }
 
   /** The record is gone, so is its note: close its sessions, skip the final compaction, delete the rows. */
-  private async dropDeleted(doc: string): Promise<void> {
+  private async dropDeleted(doc: string, tenantId: string): Promise<void> {
     const name = parseDocName(doc);
     if (!name) return;
     // Belt and braces: a note is only ever dropped for a record that is really gone.
-    if (await recordExists(this.ctx, name).catch(() => true)) {
+    if (await recordExists(this.ctx, name, tenantId).catch(() => true)) {
       this.ctx.log.warn({ doc }, 'notes: a deletion event for a record that still exists; the note is kept');
       for (const s of this.sessionsOf(doc)) void recheckSession(this.rt, s);
       return;
     }
     const d = this.rt.docs.get(doc);
-    if (d) {
+    if (d && d.tenantId === tenantId) {
       d.deleted = true;
       for (const s of [...d.sessions]) this.closeSession(s, CLOSE_ACCESS_LOST, 'NOT_FOUND');
       await this.lifecycle.unload(d);
     }
     // Every node hears this; deleting a note that is already gone is harmless.
-    await this.store.drop(doc).catch((err) => this.ctx.log.warn({ err, doc }, 'notes: dropping a deleted note failed'));
+    await this.store.drop(tenantId, doc).catch((err) => this.ctx.log.warn({ err, doc }, 'notes: dropping a deleted note failed'));
   }
 
   private sessionsOf(doc: string): Session[] {
