@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { PhoneNumberUtil } from 'google-libphonenumber';
+// A CommonJS package: Node's ESM loader only offers its default export.
+import libphonenumber from 'google-libphonenumber';
 import type { TenantSettingsPatch, TenantSettingsRecord } from '../../shared/schemas.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { WritePath, Tx } from '../db/write.js';
@@ -8,7 +9,7 @@ import { rows } from '../db/sql.js';
 import { forbidden, validationFailed } from '../http/errors.js';
 import { settingsRepository as repo } from './settings.repository.js';
 
-const phoneRegions = new Set<string>(PhoneNumberUtil.getInstance().getSupportedRegions());
+const phoneRegions = new Set<string>(libphonenumber.PhoneNumberUtil.getInstance().getSupportedRegions());
 
 /** Tenant settings: everyone in the tenant reads them (the client needs the time zone); admins change them. */
 export class SettingsService {

@@ -24,13 +24,8 @@ export function initials(name: string): string {
   return name.split(/\s+/).filter(Boolean).slice(0, 2).map((p) => p[0]!.toUpperCase()).join('') || '?';
 }
 
-/** A stable colour per user, so an avatar and a cursor of the same person match everywhere. */
-const PALETTE = ['#4f46e5', '#0891b2', '#059669', '#d97706', '#dc2626', '#7c3aed', '#db2777', '#2563eb', '#65a30d', '#ea580c', '#0d9488', '#9333ea'];
-export function colorFor(id: string): string {
-  let h = 0;
-  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
-  return PALETTE[h % PALETTE.length]!;
-}
+/** A stable colour per user (shared with the server, which pins peers' awareness colours to it). */
+export { colorFor } from '../../../shared/user-color';
 
 /** A close date before today on an open deal. */
 export function isOverdueDate(day: string | null, today = new Date()): boolean {
