@@ -5,7 +5,6 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import cookieParser from 'cookie-parser';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createOrm } from './db/orm.js';
@@ -27,6 +26,8 @@ import { activityRoutes } from './activities/activity.routes.js';
 import { customFieldRoutes } from './custom-fields/custom-field.routes.js';
 import type { PulseContext, PulseExtension } from './extension.js';
 import { EventFeed } from './events/feed.js';
+import { one } from './db/sql.js';
+import { deploymentKeys, leaseNodeRedis, type RedisLease } from './redis/index.js';
 
 const clientDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../client/dist');
 
@@ -53,14 +54,20 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
   const wp = new WritePath(orm);
   const vis = new Visibility();
   const services = createServices(wp, vis, log, { sessionTtlMs: config.sessionTtlMs, embedded: !config.databaseUrl });
+  // The node's two Redis connections, shared by everything below and the extensions (server/redis/).
+  let lease: RedisLease | null = null;
+  if (config.redisUrl) {
+    const db = config.redisPrefix ? null : await one<{ name: string }>(wp.read(), 'select current_database() as name');
+    lease = leaseNodeRedis({ url: config.redisUrl, nodeId: config.nodeId, log, keys: deploymentKeys(config.redisPrefix, db?.name ?? 'db') });
+    await lease.redis.ready();
+  }
+  const redis = lease?.redis ?? null;
   // Login limits are shared across nodes through Redis when there is one.
-  const limiterRedis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false }) : null;
-  limiterRedis?.on('error', () => {});
   // Per account: few tries. Per address: more, since offices share one address.
   const loginLimit = opts.loginLimit ?? { max: 10, windowMs: 15 * 60_000 };
   const limiter = {
-    account: new RateLimiter({ prefix: 'pulse:rl:acct', ...loginLimit }, limiterRedis),
-    address: new RateLimiter({ prefix: 'pulse:rl:addr', max: loginLimit.max * 20, windowMs: loginLimit.windowMs }, limiterRedis),
+    account: new RateLimiter({ prefix: redis?.keys.ns('rl', 'acct') ?? 'rl:acct', ...loginLimit }, redis?.command ?? null),
+    address: new RateLimiter({ prefix: redis?.keys.ns('rl', 'addr') ?? 'rl:addr', max: loginLimit.max * 20, windowMs: loginLimit.windowMs }, redis?.command ?? null),
   };
 
   const app = express();
@@ -110,7 +117,7 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
   // Org changes made on any node reach every node's visibility cache through the feed.
   feed.on((e) => { if (e.type === 'user.created' || e.type === 'user.updated') vis.invalidateOrg(e.tenantId); });
   const ctx: Pulse = {
-    config, log, orm, wp, vis, services, app, server, extensions, feed,
+    config, log, orm, wp, vis, services, app, server, extensions, feed, redis,
     async listen(port = config.port, host = config.host) {
       await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(port, host, () => resolve()); });
       const a = server.address();
@@ -120,7 +127,7 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
     async close() {
       for (const e of [...extensions].reverse()) await e.close?.().catch((err) => log.warn({ err, ext: e.name }, 'extension close failed'));
       await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections?.(); });
-      limiterRedis?.disconnect();
+      lease?.release();
       if (ownOrm) await orm.close(true);
     },
   };

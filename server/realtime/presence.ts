@@ -5,6 +5,7 @@ import type { PulseContext } from '../extension.js';
 import { AppError, notFound, validationFailed, zodDetails } from '../http/errors.js';
 import { PresenceEvents, type PresenceState, type PresenceTarget } from '../../shared/events.js';
 import type { Bus } from './bus.js';
+import type { Keys } from '../redis/keys.js';
 import type { CommittedEvent } from '../events/outbox.js';
 import { loadPipeline } from '../pipelines/pipeline.service.js';
 import type { LiveSocket } from './live-socket.js';
@@ -70,7 +71,7 @@ export class Presence {
   private sockets = new Map<string, LiveSocket>();
   private timer: NodeJS.Timeout;
 
-  constructor(private ctx: PulseContext, private io: Server, private bus: Bus, private prefix: string, private ttlMs: number) {
+  constructor(private ctx: PulseContext, private io: Server, private bus: Bus, private keys: Keys, private ttlMs: number) {
     this.store = bus.redis ? new RedisStore(bus.redis, ttlMs) : new MemoryStore();
     ctx.feed.on((e) => this.onDomainEvent(e));
     this.timer = setInterval(() => { void this.heartbeat(); }, Math.max(200, Math.floor(ttlMs / 3)));
@@ -103,7 +104,7 @@ export class Presence {
 
   attach(live: LiveSockets) { live.onSocket((ls) => this.onSocket(ls)); }
 
-  private key(tenantId: string, t: PresenceTarget) { return `${this.prefix}:presence:${tenantId}:${t.entityType}:${t.entityId}`; }
+  private key(tenantId: string, t: PresenceTarget) { return this.keys.ns('presence', tenantId, t.entityType, t.entityId); }
 
   private onSocket(ls: LiveSocket) {
     const id = ls.socket.id;
