@@ -29,7 +29,13 @@ import { EventFeed } from './events/feed.js';
 import { one } from './db/sql.js';
 import { deploymentKeys, leaseNodeRedis, type RedisLease } from './redis/index.js';
 
-const clientDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../client/dist');
+/** The repository root: the nearest folder with a package.json, from server/ under tsx and from dist/server/ when built. */
+function projectRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+const clientDist = path.join(projectRoot(), 'client/dist');
 
 export interface Pulse extends PulseContext {
   extensions: PulseExtension[];
