@@ -11,7 +11,7 @@ import { createOrm } from './db/orm.js';
 import { migrate } from './db/migrate.js';
 import { WritePath } from './db/write.js';
 import { Visibility } from './visibility/visibility.js';
-import { createServices, type Services } from './services.js';
+import { createServices } from './services.js';
 import { errorHandler, AppError, errorBody } from './http/errors.js';
 import { openApiDocument } from './http/openapi.js';
 import { route } from './http/route.js';
@@ -79,7 +79,7 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
-  app.use((req, res, next) => {
+  app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'same-origin');
     next();

@@ -154,7 +154,7 @@ export class Presence {
     mine.set(k, t);
     this.watching.set(ls.socket.id, mine);
     await ls.socket.join(k);
-    return this.state(k, t, await this.signal(k));
+    return this.state(t, await this.signal(k));
   }
 
   private localEntries(k: string): Entry[] {
@@ -185,16 +185,16 @@ export class Presence {
       // The store is away: tell this node's watchers what it knows; the heartbeat repairs the rest.
       this.unsynced.add(key);
       live = this.localEntries(key);
-      this.io.local.to(key).emit(PresenceEvents.state, this.state(key, target, live));
+      this.io.local.to(key).emit(PresenceEvents.state, this.state(target, live));
       return live;
     }
-    const state = this.state(key, target, live);
+    const state = this.state(target, live);
     if (this.bus.kind === 'redis' && this.bus.healthy()) this.io.to(key).emit(PresenceEvents.state, state);
     else this.io.local.to(key).emit(PresenceEvents.state, state);
     return live;
   }
 
-  private state(key: string, t: PresenceTarget, live: Entry[]): PresenceState {
+  private state(t: PresenceTarget, live: Entry[]): PresenceState {
     const users = new Map<string, string>();
     for (const e of live) users.set(e.userId, e.name);
     return { ...t, users: [...users].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id)) };
