@@ -7,6 +7,7 @@ import type { WritePath } from './db/write.js';
 import type { Policy } from './policy/policy.js';
 import type { Services } from './services.js';
 import type { EventFeed } from './events/feed.js';
+import type { NodeRedis } from './redis/node-redis.js';
 
 /** What an extension gets to hook into: the same pieces the REST API is built from. */
 export interface PulseContext {
@@ -21,6 +22,8 @@ export interface PulseContext {
   server: http.Server;
   /** Committed events arriving at this node (filled by the live-event layer). */
   feed: EventFeed;
+  /** The node's Redis connections and key namespace (server/redis/); null without REDIS_URL. */
+  redis: NodeRedis | null;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { PulseContext } from '../extension.js';
 import { AppError, notFound, validationFailed, zodDetails } from '../http/errors.js';
 import { PresenceEvents, type AccessLost, type PresenceState, type PresenceTarget } from '../../shared/events.js';
 import type { Bus } from './bus.js';
+import type { Keys } from '../redis/keys.js';
 import type { CommittedEvent } from '../events/outbox.js';
 import { loadPipeline } from '../pipelines/pipeline.service.js';
 import type { LiveSocket } from './live-socket.js';
@@ -70,7 +71,7 @@ export class Presence {
   private sockets = new Map<string, LiveSocket>();
   private timer: NodeJS.Timeout;
 
-  constructor(private ctx: PulseContext, private io: Server, private bus: Bus, private prefix: string, private ttlMs: number) {
+  constructor(private ctx: PulseContext, private io: Server, private bus: Bus, private keys: Keys, private ttlMs: number) {
     this.store = bus.redis ? new RedisStore(bus.redis, ttlMs) : new MemoryStore();
     ctx.feed.on((e) => this.onDomainEvent(e));
     this.timer = setInterval(() => { void this.heartbeat(); }, Math.max(200, Math.floor(ttlMs / 3)));
@@ -118,7 +119,7 @@ export class Presence {
 
   attach(live: LiveSockets) { live.onSocket((ls) => this.onSocket(ls)); }
 
-  private key(tenantId: string, t: PresenceTarget) { return `${this.prefix}:presence:${tenantId}:${t.entityType}:${t.entityId}`; }
+  private key(tenantId: string, t: PresenceTarget) { return this.keys.ns('presence', tenantId, t.entityType, t.entityId); }
 
   private onSocket(ls: LiveSocket) {
     const id = ls.socket.id;
@@ -168,7 +169,7 @@ export class Presence {
     mine.set(k, t);
     this.watching.set(ls.socket.id, mine);
     await ls.socket.join(k);
-    return this.state(k, t, await this.signal(k));
+    return this.state(t, await this.signal(k));
   }
 
   private localEntries(k: string): Entry[] {
@@ -199,16 +200,16 @@ export class Presence {
       // The store is away: tell this node's watchers what it knows; the heartbeat repairs the rest.
       this.unsynced.add(key);
       live = this.localEntries(key);
-      this.io.local.to(key).emit(PresenceEvents.state, this.state(key, target, live));
+      this.io.local.to(key).emit(PresenceEvents.state, this.state(target, live));
       return live;
     }
-    const state = this.state(key, target, live);
+    const state = this.state(target, live);
     if (this.bus.kind === 'redis' && this.bus.healthy()) this.io.to(key).emit(PresenceEvents.state, state);
     else this.io.local.to(key).emit(PresenceEvents.state, state);
     return live;
   }
 
-  private state(key: string, t: PresenceTarget, live: Entry[]): PresenceState {
+  private state(t: PresenceTarget, live: Entry[]): PresenceState {
     const users = new Map<string, string>();
     for (const e of live) users.set(e.userId, e.name);
     return { ...t, users: [...users].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id)) };

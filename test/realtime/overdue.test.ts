@@ -1,26 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, REDIS_URL } from '../helpers/db.js';
-import { startNode, type TestNode } from '../helpers/server.js';
-import { createOrg, type Org } from '../helpers/api.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestNode } from '../helpers/server.js';
+import type { Org } from '../helpers/api.js';
+import { useCluster } from '../helpers/cluster.js';
 import { realtimeExtension } from '../../server/realtime/realtime.extension.js';
 import { pgArray, rows, run } from '../../server/db/sql.js';
 import { connect, type LiveClient } from './live-client.js';
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+// Both nodes' schedulers run often, so they race for the same tasks.
+const cluster = useCluster({ nodes: 2, orgs: ['overdue'], extensions: () => [realtimeExtension({ overdueEveryMs: 40 })] });
 let a: TestNode;
 let b: TestNode;
 let org: Org;
-const clients: LiveClient[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  // Both nodes' schedulers run often, so they race for the same tasks.
-  const ext = () => [realtimeExtension({ overdueEveryMs: 40 })];
-  a = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: ext });
-  b = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: ext });
-  org = await createOrg(a.url, 'overdue');
-});
-afterAll(async () => { for (const c of clients) c.close(); await a?.close(); await b?.close(); await db?.drop(); });
+const clients: LiveClient[] = cluster.clients;
+beforeAll(() => { ({ org, nodes: [a, b] } = cluster); });
 
 const open = async (node: TestNode, token: string, auth: Record<string, unknown> = {}) => { const c = await connect(node.url, { token, ...auth }); clients.push(c); return c; };
 const scheduler = (n: TestNode) => (n.pulse.extensions.find((e) => e.name === 'realtime') as ReturnType<typeof realtimeExtension>).parts!.overdue!;
