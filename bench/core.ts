@@ -5,7 +5,6 @@
  *     request (GET /api/me) measured the same way in the same run.
  * Options: --activities N (default 1000000), --seconds S per throughput run (default 8), --concurrency C (default 16).
  */
-import crypto from 'node:crypto';
 import pg from 'pg';
 import { createTestDatabase } from '../test/helpers/db.js';
 import { startNode } from '../test/helpers/server.js';

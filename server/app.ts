@@ -5,20 +5,20 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import cookieParser from 'cookie-parser';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { createOrm } from './db/orm.js';
 import { migrate } from './db/migrate.js';
 import { WritePath } from './db/write.js';
-import { Visibility } from './visibility/visibility.js';
-import { createServices, type Services } from './services.js';
+import { Policy } from './policy/policy.js';
+import { createServices } from './services.js';
 import { errorHandler, AppError, errorBody } from './http/errors.js';
 import { openApiDocument } from './http/openapi.js';
 import { route } from './http/route.js';
 import { rejectNulInput } from './http/input-guard.js';
 import { refuseCrossSiteCookieWrites } from './http/csrf.js';
 import { answerUnclaimedUpgrades } from './http/upgrade.js';
+import { requestId } from './http/request-id.js';
 import { RateLimiter } from './auth/rate-limit.js';
 import { authRoutes, requireAuth } from './auth/auth.routes.js';
 import { userRoutes } from './users/user.routes.js';
@@ -28,10 +28,19 @@ import { dealRoutes } from './deals/deal.routes.js';
 import { pipelineRoutes } from './pipelines/pipeline.routes.js';
 import { activityRoutes } from './activities/activity.routes.js';
 import { customFieldRoutes } from './custom-fields/custom-field.routes.js';
+import { settingsRoutes } from './settings/settings.routes.js';
 import type { PulseContext, PulseExtension } from './extension.js';
 import { EventFeed } from './events/feed.js';
+import { one } from './db/sql.js';
+import { deploymentKeys, leaseNodeRedis, type RedisLease } from './redis/index.js';
 
-const clientDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../client/dist');
+/** The repository root: the nearest folder with a package.json, from server/ under tsx and from dist/server/ when built. */
+function projectRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+const clientDist = path.join(projectRoot(), 'client/dist');
 
 export interface Pulse extends PulseContext {
   extensions: PulseExtension[];
@@ -54,26 +63,33 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
   if (ownOrm) await migrate(orm, config.databaseUrl, log);
 
   const wp = new WritePath(orm);
-  const vis = new Visibility();
-  const services = createServices(wp, vis, log, { sessionTtlMs: config.sessionTtlMs, embedded: !config.databaseUrl });
+  const policy = new Policy();
+  const services = createServices(wp, policy, log, { sessionTtlMs: config.sessionTtlMs, embedded: !config.databaseUrl });
+  // The node's two Redis connections, shared by everything below and the extensions (server/redis/).
+  let lease: RedisLease | null = null;
+  if (config.redisUrl) {
+    const db = config.redisPrefix ? null : await one<{ name: string }>(wp.read(), 'select current_database() as name');
+    lease = leaseNodeRedis({ url: config.redisUrl, nodeId: config.nodeId, log, keys: deploymentKeys(config.redisPrefix, db?.name ?? 'db') });
+    await lease.redis.ready();
+  }
+  const redis = lease?.redis ?? null;
   // Login limits are shared across nodes through Redis when there is one.
-  const limiterRedis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false }) : null;
-  limiterRedis?.on('error', () => {});
   // Per account: few tries. Per address: more, since offices share one address.
   const loginLimit = opts.loginLimit ?? { max: 10, windowMs: 15 * 60_000 };
   const limiter = {
-    account: new RateLimiter({ prefix: 'pulse:rl:acct', ...loginLimit }, limiterRedis),
-    address: new RateLimiter({ prefix: 'pulse:rl:addr', max: loginLimit.max * 20, windowMs: loginLimit.windowMs }, limiterRedis),
+    account: new RateLimiter({ prefix: redis?.keys.ns('rl', 'acct') ?? 'rl:acct', ...loginLimit }, redis?.command ?? null),
+    address: new RateLimiter({ prefix: redis?.keys.ns('rl', 'addr') ?? 'rl:addr', max: loginLimit.max * 20, windowMs: loginLimit.windowMs }, redis?.command ?? null),
   };
 
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
-  app.use((req, res, next) => {
+  app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'same-origin');
     next();
   });
+  app.use(requestId());
   app.use(cookieParser());
   app.use('/api', refuseCrossSiteCookieWrites);
   app.use('/api', express.json({ limit: '256kb', strict: true }), rejectNulInput);
@@ -103,6 +119,7 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
   pipelineRoutes(priv, services.pipelines, services.deals);
   activityRoutes(priv, services.activities);
   customFieldRoutes(priv, services.customFields);
+  settingsRoutes(priv, services.settings);
 
   app.use('/api', pub);
   app.use('/api', requireAuth(services.auth), priv);
@@ -114,9 +131,9 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
   answerUnclaimedUpgrades(server);
   const feed = new EventFeed();
   // Org changes made on any node reach every node's visibility cache through the feed.
-  feed.on((e) => { if (e.type === 'user.created' || e.type === 'user.updated') vis.invalidateOrg(e.tenantId); });
+  feed.on((e) => { if (e.type === 'user.created' || e.type === 'user.updated') policy.invalidateOrg(e.tenantId); });
   const ctx: Pulse = {
-    config, log, orm, wp, vis, services, app, server, extensions, feed,
+    config, log, orm, wp, policy, services, app, server, extensions, feed, redis,
     async listen(port = config.port, host = config.host) {
       await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(port, host, () => resolve()); });
       const a = server.address();
@@ -126,7 +143,7 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
     async close() {
       for (const e of [...extensions].reverse()) await e.close?.().catch((err) => log.warn({ err, ext: e.name }, 'extension close failed'));
       await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections?.(); });
-      limiterRedis?.disconnect();
+      lease?.release();
       if (ownOrm) await orm.close(true);
     },
   };

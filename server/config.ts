@@ -6,6 +6,8 @@ export interface Config {
   host: string;
   databaseUrl: string | null;
   redisUrl: string | null;
+  /** Prefix of every Redis key and channel; null means `pulse:<database name>`. */
+  redisPrefix: string | null;
   typesenseUrl: string | null;
   typesenseApiKey: string | null;
   dataDir: string;
@@ -27,6 +29,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST ?? '0.0.0.0',
     databaseUrl,
     redisUrl: env.REDIS_URL || null,
+    redisPrefix: env.REDIS_PREFIX || null,
     typesenseUrl: env.TYPESENSE_URL || null,
     typesenseApiKey: env.TYPESENSE_API_KEY || null,
     dataDir: path.resolve(env.DATA_DIR ?? '.data'),

@@ -4,9 +4,10 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import type { WritePath } from './db/write.js';
-import type { Visibility } from './visibility/visibility.js';
+import type { Policy } from './policy/policy.js';
 import type { Services } from './services.js';
 import type { EventFeed } from './events/feed.js';
+import type { NodeRedis } from './redis/node-redis.js';
 
 /** What an extension gets to hook into: the same pieces the REST API is built from. */
 export interface PulseContext {
@@ -14,12 +15,15 @@ export interface PulseContext {
   log: Logger;
   orm: MikroORM;
   wp: WritePath;
-  vis: Visibility;
+  /** The one policy module: who sees and may change what. */
+  policy: Policy;
   services: Services;
   app: Express;
   server: http.Server;
   /** Committed events arriving at this node (filled by the live-event layer). */
   feed: EventFeed;
+  /** The node's Redis connections and key namespace (server/redis/); null without REDIS_URL. */
+  redis: NodeRedis | null;
 }
 
 /**

@@ -18,11 +18,37 @@ const trimmed = (max: number) => z.string().trim().min(1).max(max);
 const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
 export const Email = z.string().trim().toLowerCase().email().max(320);
 export const Password = z.string().min(8).max(200);
-/** Exact decimal money, up to 16 integer digits and 2 decimals. Numbers are accepted and turned into strings. */
+/**
+ * Exact decimal money as deals.amount (numeric(18,2)) holds it: not negative, at most 16 integer digits and 2 decimals.
+ * Anything else is refused with a message naming the limit — never rounded — so what is stored is what was sent.
+ * JSON numbers are accepted only up to 15 significant digits: beyond that a double may already have rounded what the
+ * client typed (1234567890123456.78 arrives as 1234567890123456.8), so those must come as strings.
+ */
+export const MONEY_INTEGER_DIGITS = 16;
+const EXACT_NUMBER_DIGITS = 15;
 export const Money = z
-  .union([z.string(), z.number()])
-  .transform((v) => (typeof v === 'number' ? String(v) : v.trim()))
-  .pipe(z.string().regex(/^-?\d{1,16}(\.\d{1,2})?$/, 'must be a decimal amount with at most 2 decimals'));
+  .union([z.string(), z.number()], { error: 'must be a decimal amount with at most 2 decimals, like "1234.50"' })
+  .describe('Exact decimal, not negative, at most 16 digits before the point and 2 after, e.g. "1234.50"; send as a string')
+  .transform((v, ctx) => {
+    const fail = (message: string) => { ctx.addIssue({ code: 'custom', message }); return z.NEVER; };
+    if (typeof v === 'number' && v < 0) return fail('must not be negative');
+    const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : v.trim();
+    // Exponent forms only come from numbers (String(1e21) is "1e+21"): say which limit they break.
+    const exp = typeof v === 'number' ? /e([+-]\d+)$/i.exec(s) : null;
+    if (exp) return fail(Number(exp[1]) > 0 ? `must have at most ${MONEY_INTEGER_DIGITS} digits before the decimal point` : 'must be a decimal amount with at most 2 decimals');
+    const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(s);
+    if (!m) return fail('must be a decimal amount with at most 2 decimals, like "1234.50"');
+    const sign = m[1]!, frac = m[3] ?? '';
+    const digits = m[2]!.replace(/^0+(?=\d)/, '');
+    const zero = /^0+$/.test(digits + frac);
+    if (sign && !zero) return fail('must not be negative');
+    if (frac.length > 2) return fail('must be a decimal amount with at most 2 decimals');
+    if (digits.length > MONEY_INTEGER_DIGITS) return fail(`must have at most ${MONEY_INTEGER_DIGITS} digits before the decimal point (at most 9999999999999999.99)`);
+    if (typeof v === 'number' && (digits + frac).replace(/^0+/, '').length > EXACT_NUMBER_DIGITS) {
+      return fail(`has more than ${EXACT_NUMBER_DIGITS} digits, too many for a JSON number to carry exactly; send it as a string`);
+    }
+    return frac ? `${digits}.${frac}` : digits;
+  });
 // ISO 4217 codes as the runtime knows them (Node and every current browser); the regex alone where Intl lacks the list.
 const CURRENCIES: Set<string> | null = typeof Intl !== 'undefined' && 'supportedValuesOf' in Intl ? new Set((Intl as any).supportedValuesOf('currency')) : null;
 export const Currency = z.string().trim().toUpperCase().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code')
@@ -47,9 +73,12 @@ export const CompanyCreateInput = z.object({
   website: optionalText(2048), ownerId: Id.optional(), customData: CustomData.optional(),
 }).strict();
 export const CompanyPatchInput = CompanyCreateInput.partial().strict();
+/** What the viewer may do with a record, decided by the server's policy module; clients show controls from it. */
+export const Abilities = z.object({ update: z.boolean(), delete: z.boolean(), share: z.boolean(), reassign: z.boolean(), merge: z.boolean() });
 export const CompanyRecord = z.object({
   id: z.string(), name: z.string(), domain: z.string().nullable(), industry: z.string().nullable(), size: z.string().nullable(),
   website: z.string().nullable(), ownerId: z.string(), customData: CustomData, createdAt: z.string(), updatedAt: z.string(),
+  abilities: Abilities.optional(),
 });
 
 // ---------- contacts
@@ -67,6 +96,8 @@ export const ContactRecord = z.object({
   id: z.string(), firstName: z.string(), lastName: z.string(), email: z.string().nullable(), phone: z.string().nullable(),
   companyId: z.string().nullable(), jobTitle: z.string().nullable(), source: ContactSource.nullable(), ownerId: z.string(),
   tags: z.array(z.string()), customData: CustomData, createdAt: z.string(), updatedAt: z.string(),
+  /** The viewer's access: 'read' through a READ share. */
+  access: z.enum(['read', 'write']).optional(), abilities: Abilities.optional(),
 });
 export const ShareInput = z.object({ userId: Id, permission: SharePermission }).strict();
 export const ShareRecord = z.object({ contactId: z.string(), userId: z.string(), permission: SharePermission, createdAt: z.string() });
@@ -96,9 +127,13 @@ export const DealRecord = z.object({
   pipelineId: z.string(), stageId: z.string(), amount: z.string(), currency: z.string(), closeDate: z.string().nullable(),
   status: DealStatus, customData: CustomData, notePreview: z.string().nullable(), version: z.number(),
   createdAt: z.string(), updatedAt: z.string(), closedAt: z.string().nullable(),
+  abilities: Abilities.optional(),
 });
 export const StageHistoryRecord = z.object({ id: z.string(), dealId: z.string(), fromStageId: z.string().nullable(), toStageId: z.string(), changedBy: z.string(), changedAt: z.string() });
-export const BoardStage = StageRecord.extend({ deals: z.array(DealRecord), count: z.number(), totalAmount: z.string(), weightedAmount: z.string() });
+/** One currency's sums in a stage: money in different currencies is never added together. Amounts are exact 2-decimal strings. */
+export const MoneyTotal = z.object({ currency: z.string(), count: z.number(), amount: z.string(), weighted: z.string() });
+/** `count` is all open deals in the stage; `totals` has one entry per currency, sorted by currency code. */
+export const BoardStage = StageRecord.extend({ deals: z.array(DealRecord), count: z.number(), totals: z.array(MoneyTotal) });
 export const Board = z.object({ pipeline: PipelineRecord, stages: z.array(BoardStage) });
 
 // ---------- activities
@@ -113,7 +148,7 @@ export const ActivityPatchInput = z.object({
 export const ActivityRecord = z.object({
   id: z.string(), type: ActivityType, contactId: z.string().nullable(), dealId: z.string().nullable(), userId: z.string(),
   subject: z.string().nullable(), body: z.string().nullable(), scheduledAt: z.string().nullable(), completedAt: z.string().nullable(),
-  createdAt: z.string(), updatedAt: z.string(),
+  createdAt: z.string(), updatedAt: z.string(), abilities: Abilities.optional(),
 });
 export const Inbox = z.object({ overdue: z.array(ActivityRecord), upcoming: z.array(ActivityRecord) });
 
@@ -163,6 +198,25 @@ export type ShareRecord = z.infer<typeof ShareRecord>;
 export type StageHistoryRecord = z.infer<typeof StageHistoryRecord>;
 export type Board = z.infer<typeof Board>;
 export type BoardStage = z.infer<typeof BoardStage>;
+export type MoneyTotal = z.infer<typeof MoneyTotal>;
 export type Inbox = z.infer<typeof Inbox>;
 export type Role = z.infer<typeof Role>;
+export type Abilities = z.infer<typeof Abilities>;
 export type ActivityType = z.infer<typeof ActivityType>;
+
+// ---------- tenant settings
+/** An IANA time zone name the runtime knows ("Europe/Berlin", "UTC"). */
+export const TimeZone = z.string().trim().min(1).max(64).refine((tz) => {
+  try { new Intl.DateTimeFormat('en-US', { timeZone: tz }); return true; } catch { return false; }
+}, 'must be an IANA time zone name, such as Europe/Berlin or UTC');
+/** Tenant-wide settings: one validated object; features add their fields here. */
+export const TenantSettings = z.object({
+  /** Reports' months and days, and due-date display, are in this zone. */
+  timezone: TimeZone,
+  /** The region phone numbers without a country code are read in (ISO 3166-1 alpha-2), for E.164 normalisation. */
+  defaultPhoneRegion: z.string().trim().toUpperCase().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 region code such as US or DE'),
+  /** The currency new deals get when none is given. */
+  defaultCurrency: Currency,
+}).strict();
+export const TenantSettingsPatch = TenantSettings.partial().strict().refine((p) => Object.keys(p).length > 0, 'send at least one setting');
+export type TenantSettingsRecord = z.infer<typeof TenantSettings>;

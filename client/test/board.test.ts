@@ -3,7 +3,8 @@ import { cleanup, render, screen, within, fireEvent, waitFor } from '@testing-li
 import { flushSync } from 'svelte';
 import BoardView from '../src/components/BoardView.svelte';
 import { BoardModel } from '../src/lib/board.svelte';
-import { columnTotals, columnsFrom, fromCents, placeDeal, toCents, weightedCents } from '../src/lib/board';
+import { boardTotals, columnTotals, columnsFrom, fromCents, moveLocally, placeDeal, toCents, weightedCents } from '../src/lib/board';
+import { money } from '../src/lib/format';
 import { ApiError } from '../src/lib/api';
 import type { DealRecord } from '../../shared/schemas';
 import { board, deal, deferred, stage } from './fixtures';
@@ -21,7 +22,64 @@ describe('board totals', () => {
     const s = stage('Proposal', 2, 35);
     const col = columnsFrom(board([s], [deal(s.id, '1000.10'), deal(s.id, '0.01'), deal(s.id, '99.99')]))[0]!;
     // 350.035 → 350.04, 0.0035 → 0.00, 34.9965 → 35.00
-    expect(columnTotals(col)).toEqual({ count: 3, total: '1100.10', weighted: '385.04' });
+    expect(columnTotals(col)).toEqual({ count: 3, totals: [{ currency: 'USD', count: 3, amount: '1100.10', weighted: '385.04' }] });
+  });
+
+  it('sums each currency on its own, sorted by code, and keeps them apart through moves', () => {
+    const a = stage('Half', 0, 50), b = stage('Tenth', 1, 10);
+    const eur = deal(a.id, '1000.00', { currency: 'EUR' });
+    const cols = columnsFrom(board([a, b], [deal(a.id, '0.10'), deal(a.id, '0.20'), deal(a.id, '0.01'), eur, deal(a.id, '0.05', { currency: 'EUR' }), deal(b.id, '7.00', { currency: 'GBP' })]));
+    // 0.10 + 0.20 is 0.30 exactly; 0.01 × 50% = 0.005 → 0.01 and 0.05 × 50% = 0.025 → 0.03 (half away from zero).
+    expect(columnTotals(cols[0]!)).toEqual({ count: 5, totals: [
+      { currency: 'EUR', count: 2, amount: '1000.05', weighted: '500.03' },
+      { currency: 'USD', count: 3, amount: '0.31', weighted: '0.16' },
+    ] });
+    // A live/optimistic move recomputes with the new stage's probability, still per currency.
+    const moved = moveLocally(cols, eur.id, b.id);
+    expect(columnTotals(moved[0]!).totals).toEqual([
+      { currency: 'EUR', count: 1, amount: '0.05', weighted: '0.03' },
+      { currency: 'USD', count: 3, amount: '0.31', weighted: '0.16' },
+    ]);
+    expect(columnTotals(moved[1]!).totals).toEqual([
+      { currency: 'EUR', count: 1, amount: '1000.00', weighted: '100.00' },
+      { currency: 'GBP', count: 1, amount: '7.00', weighted: '0.70' },
+    ]);
+    expect(boardTotals(moved)).toEqual({ count: 6, totals: [
+      { currency: 'EUR', count: 2, amount: '1000.05', weighted: '100.03' },
+      { currency: 'GBP', count: 1, amount: '7.00', weighted: '0.70' },
+      { currency: 'USD', count: 3, amount: '0.31', weighted: '0.16' },
+    ] });
+  });
+
+  it('formats the exact decimal string, not a rounded double', () => {
+    // Number('1234567890123456.49') is 1234567890123456.5, which would show …457.
+    expect(money('1234567890123456.49', 'USD')).toBe('$1,234,567,890,123,456');
+    expect(money('1000.05', 'EUR')).toBe('€1,000');
+    expect(money('12', 'JPY')).toBe('¥12');
+  });
+
+  it('shows a stage holding USD and EUR deals as one line per currency, and follows live moves', () => {
+    const a = stage('Proposal', 0, 50), b = stage('Negotiation', 1, 80);
+    const eur = deal(a.id, '2000.00', { currency: 'EUR', name: 'Berlin deal' });
+    const model = new BoardModel(async (d) => d);
+    model.load(board([a, b], [deal(a.id, '1000.00', { name: 'Boston deal' }), eur, deal(a.id, '500.00', { currency: 'EUR' })]));
+    render(BoardView, { props: { model, ownerName: () => 'Ravi Rep', companyName: () => '' } });
+    const col = (i: number) => screen.getAllByTestId('stage-column')[i]!;
+    const lines = (i: number) => within(col(i)).queryAllByTestId('stage-sum').map((l) => [l.dataset.currency,
+      within(l).getByTestId('stage-total').textContent, within(l).getByTestId('stage-weighted').textContent?.trim()]);
+    expect(within(col(0)).getByTestId('stage-count').textContent).toBe('3');
+    expect(lines(0)).toEqual([['EUR', '€2,500', '€1,250 weighted'], ['USD', '$1,000', '$500 weighted']]);
+    expect(lines(1)).toEqual([]);
+    const summary = () => screen.getByTestId('board-summary').textContent!.replace(/\s+/g, ' ').trim();
+    expect(summary()).toBe('3 open deals · €2,500 (€1,250 weighted) · $1,000 ($500 weighted)');
+    // Someone else moves the EUR deal on: both columns recompute, each currency on its own line.
+    model.applyRemote('deal.moved', { ...eur, stageId: b.id, version: 2 });
+    flushSync();
+    expect(lines(0)).toEqual([['EUR', '€500', '€250 weighted'], ['USD', '$1,000', '$500 weighted']]);
+    expect(lines(1)).toEqual([['EUR', '€2,000', '€1,600 weighted']]);
+    expect(summary()).toBe('3 open deals · €2,500 (€1,850 weighted) · $1,000 ($500 weighted)');
+    // Exact amounts are one hover away.
+    expect(within(col(1)).getByTestId('stage-total').title).toBe('1 EUR deal: 2000.00 EUR');
   });
 
   it('never lets an older record of a deal replace a newer one', () => {

@@ -19,7 +19,7 @@ export function deal(stageId: string, amount: string, over: Partial<DealRecord> 
 export function board(stages: StageRecord[], deals: DealRecord[]): Board {
   return {
     pipeline: { id: 'p1', name: 'Sales', stages, createdAt: '2026-01-01T00:00:00.000Z' },
-    stages: stages.map((s) => ({ ...s, deals: deals.filter((d) => d.stageId === s.id), count: 0, totalAmount: '0', weightedAmount: '0' })),
+    stages: stages.map((s) => ({ ...s, deals: deals.filter((d) => d.stageId === s.id), count: 0, totals: [] })),
   };
 }
 

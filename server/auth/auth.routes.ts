@@ -14,13 +14,17 @@ export function tokenFrom(req: { headers: Record<string, any>; cookies?: Record<
   return req.cookies?.[SESSION_COOKIE] ?? null;
 }
 
+/** The id the request-id middleware (server/http/request-id.ts) gave this request. */
+const requestIdOf = (res: Response): string | null => (typeof res.locals.requestId === 'string' ? res.locals.requestId : null);
+
 /** Every route but the public ones needs a valid bearer token or session cookie. */
 export function requireAuth(auth: AuthService) {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const viewer = await auth.authenticate(tokenFrom(req as any));
       if (!viewer) { res.status(401).json(errorBody(new AppError(401, 'UNAUTHENTICATED', 'Sign in first'))); return; }
-      (req as any).viewer = viewer;
+      // The request id goes onto every outbox row this request writes, so a fact can be traced to its request.
+      (req as any).viewer = { ...viewer, requestId: requestIdOf(res) };
       next();
     } catch (err) { next(err); }
   };

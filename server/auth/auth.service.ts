@@ -6,7 +6,7 @@ import type { Viewer } from './viewer.js';
 import type { WritePath } from '../db/write.js';
 import { one, rows, run, type Em } from '../db/sql.js';
 import { AppError } from '../http/errors.js';
-import { USER_COLUMNS, toUser } from '../users/user.record.js';
+import { USER_COLUMNS, loadUser, toUser } from '../users/user.record.js';
 import { createDefaultPipeline } from '../pipelines/pipeline.service.js';
 
 const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
@@ -29,7 +29,7 @@ export class AuthService {
         [userId, tenantId, input.name, input.email, hash]);
       // A new workspace starts with a usable pipeline, as every CRM does.
       await createDefaultPipeline(tx.em, tenantId);
-      const u = toUser(await one(tx.em, `select ${USER_COLUMNS} from users u where id = ?`, [userId]));
+      const u = await loadUser(tx.em, userId);
       tx.emit('user.created', 'user', userId, u, [userId]);
       return u;
     });

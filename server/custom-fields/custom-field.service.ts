@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { z } from 'zod';
-import type { CustomFieldCreateInput, CustomFieldPatchInput, CustomFieldRecord } from '../../shared/schemas.js';
+import type { CustomData, CustomFieldCreateInput, CustomFieldPatchInput, CustomFieldRecord } from '../../shared/schemas.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { WritePath } from '../db/write.js';
 import { one, rows, run, iso, type Em } from '../db/sql.js';
@@ -33,17 +33,20 @@ function checkValue(f: CustomFieldRecord, v: unknown): string | null {
  * Validates custom values against the tenant's definitions (the database cannot: it is JSONB) and
  * merges them over the existing values; a null value removes the field.
  */
-export async function validateCustomData(em: Em, tenantId: string, entityType: EntityType, input: Record<string, unknown> | undefined, existing: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+/** Custom field values as records carry them (checked against their definitions below). */
+export type CustomValues = z.output<typeof CustomData>;
+
+export async function validateCustomData(em: Em, tenantId: string, entityType: EntityType, input: Record<string, unknown> | undefined, existing: CustomValues = {}): Promise<CustomValues> {
   if (!input) return existing;
   const defs = new Map((await definitions(em, tenantId, entityType)).map((d) => [d.fieldName, d]));
   const errors: { path: string; message: string }[] = [];
-  const out: Record<string, unknown> = { ...existing };
+  const out: CustomValues = { ...existing };
   for (const [k, v] of Object.entries(input)) {
     const def = defs.get(k);
     if (!def) { errors.push({ path: `customData.${k}`, message: 'unknown custom field' }); continue; }
     if (v === null) { delete out[k]; continue; }
     const msg = checkValue(def, v);
-    if (msg) errors.push({ path: `customData.${k}`, message: msg }); else out[k] = v;
+    if (msg) errors.push({ path: `customData.${k}`, message: msg }); else out[k] = v as CustomValues[string];
   }
   if (errors.length) throw validationFailed(errors, 'Invalid custom field values');
   return out;

@@ -7,11 +7,11 @@ import { Deal, DealStageHistory } from '../deals/deal.entity.js';
 import { Activity } from '../activities/activity.entity.js';
 import { CustomField } from '../custom-fields/custom-field.entity.js';
 import { OutboxEvent } from '../events/outbox.entity.js';
-import { NoteUpdate, NoteSnapshot } from '../notes/note.entity.js';
+import { NoteUpdate, NoteSnapshot, NoteUpdateQuarantine } from '../notes/note.entity.js';
 
 /** Every table the ORM knows; the migrator diffs these against the database. */
 export const entities = [
   Tenant, User, Session, Company, Contact, ContactShare, Pipeline, Stage,
   Deal, DealStageHistory, Activity, CustomField, OutboxEvent,
-  NoteUpdate, NoteSnapshot,
+  NoteUpdate, NoteSnapshot, NoteUpdateQuarantine,
 ];

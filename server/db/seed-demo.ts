@@ -45,7 +45,7 @@ export async function seedDemo(pulse: Pulse): Promise<boolean> {
   const owners = ['manager', 'rep1', 'rep1', 'rep2', 'rep2', 'rep3', 'admin'];
   // A new link must point at a company its writer can see. Some demo contacts work at a company owned outside
   // their owner's line (as after a reassignment); the admin links those on the owner's behalf.
-  const writer = async (owner: string, companyId: string) => ((await pulse.vis.companyAccess(em, viewers[owner], companyId)) ? viewers[owner] : adminV);
+  const writer = async (owner: string, companyId: string) => ((await pulse.policy.companyAccess(em, viewers[owner], companyId)) ? viewers[owner] : adminV);
 
   await s.customFields.create(adminV, { entityType: 'CONTACT', fieldName: 'lead_score', fieldType: 'NUMBER' });
   await s.customFields.create(adminV, { entityType: 'DEAL', fieldName: 'deal_type', fieldType: 'SELECT', options: ['New business', 'Upsell', 'Renewal'] });

@@ -71,13 +71,6 @@ export function pgArray(values: readonly string[]): string {
 
 export const iso = (d: unknown): string => (d instanceof Date ? d : new Date(d as string)).toISOString();
 export const isoOrNull = (d: unknown): string | null => (d == null ? null : iso(d));
-/** `date` columns come back as Date (pg) or string (PGlite); the API speaks YYYY-MM-DD. */
-export const dateOnly = (d: unknown): string | null => {
-  if (d == null) return null;
-  if (typeof d === 'string') return d.slice(0, 10);
-  const x = d as Date;
-  return `${x.getFullYear()}-${String(x.getMonth() + 1).padStart(2, '0')}-${String(x.getDate()).padStart(2, '0')}`;
-};
 /** numeric comes back as a string from both drivers; normalise to two decimals. */
 export const money = (v: unknown): string => {
   if (v == null) return '0.00';

@@ -15,7 +15,7 @@ export function notesExtension(opts: NotesOptions = {}): PulseExtension & { serv
       notes = new NotesServer(ctx, opts);
       notes.start();
     },
-    health() { return notes ? notes.stats() : { status: 'not attached' }; },
+    async health() { return notes ? notes.health() : { status: 'not attached' }; },
     degraded() { return !!notes?.busDown(); },
     async close() { await notes?.close(); notes = null; },
     server() { return notes; },

@@ -1,9 +1,9 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import type { Logger } from '../log.js';
+import { leaseNodeRedis, type RedisLease } from '../redis/index.js';
 
-const PREFIX = 'pulse:notes:';
 const KIND_UPDATE = 0;
 const KIND_AWARENESS = 1;
 
@@ -20,22 +20,23 @@ export class NoteBus {
   private pub: Redis;
   private sub: Redis;
   private docs = new Set<string>();
-  private ready = false;
+  /** `<deployment namespace>:notes:`, so deployments sharing a Redis never relay each other's notes. */
+  private readonly prefix: string;
+  private lease: RedisLease;
+  private offReconnect: () => void;
+  private onBuffer = (channel: Buffer, message: Buffer) => this.receive(channel.toString(), message);
 
   constructor(url: string, private nodeId: string, private log: Logger,
-    private onMessage: (doc: string, m: BusMessage) => void, private onReconnect: () => void) {
-    // No offline queue: a publish while Redis is down fails at once instead of piling up.
-    this.pub = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
-    this.sub = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
-    this.pub.on('error', () => {});
-    this.sub.on('error', () => {});
-    this.sub.on('ready', () => {
-      // ioredis resubscribes by itself; what we may have missed meanwhile comes from PostgreSQL.
-      if (this.ready) this.onReconnect();
-      this.ready = true;
-    });
-    this.sub.on('close', () => { if (this.ready) this.log.warn('notes bus: redis subscriber disconnected'); });
-    this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.receive(channel.toString(), message));
+    private onMessage: (doc: string, m: BusMessage) => void, onReconnect: () => void) {
+    // The node's shared connections (server/redis/): publishes fail at once while Redis is down instead
+    // of piling up; subscriptions queue, and ioredis re-subscribes them on reconnect.
+    this.lease = leaseNodeRedis({ url, nodeId, log });
+    this.pub = this.lease.redis.command;
+    this.sub = this.lease.redis.subscriber;
+    this.prefix = this.lease.redis.keys.ns('notes') + ':';
+    // What we may have missed while Redis was away comes from PostgreSQL.
+    this.offReconnect = this.lease.redis.onReconnect(onReconnect);
+    this.sub.on('messageBuffer', this.onBuffer);
   }
 
   get subscriptions(): number { return this.docs.size; }
@@ -45,13 +46,13 @@ export class NoteBus {
   async subscribe(doc: string): Promise<void> {
     this.docs.add(doc);
     // While Redis is away the command waits in the offline queue; loading the doc must not wait with it.
-    const p = this.sub.subscribe(PREFIX + doc).catch(() => { /* catch-up from PostgreSQL covers it */ });
+    const p = this.sub.subscribe(this.prefix + doc).catch(() => { /* catch-up from PostgreSQL covers it */ });
     if (this.sub.status === 'ready') await p;
   }
 
   async unsubscribe(doc: string): Promise<void> {
     this.docs.delete(doc);
-    const p = this.sub.unsubscribe(PREFIX + doc).catch(() => {});
+    const p = this.sub.unsubscribe(this.prefix + doc).catch(() => {});
     if (this.sub.status === 'ready') await p;
   }
 
@@ -67,12 +68,12 @@ export class NoteBus {
       encoding.writeVarUint(e, KIND_AWARENESS);
       encoding.writeVarUint8Array(e, m.update);
     }
-    this.pub.publish(PREFIX + doc, Buffer.from(encoding.toUint8Array(e))).catch(() => {});
+    this.pub.publish(this.prefix + doc, Buffer.from(encoding.toUint8Array(e))).catch(() => {});
   }
 
   private receive(channel: string, message: Buffer): void {
-    if (!channel.startsWith(PREFIX)) return;
-    const doc = channel.slice(PREFIX.length);
+    if (!channel.startsWith(this.prefix)) return;
+    const doc = channel.slice(this.prefix.length);
     if (!this.docs.has(doc)) return;
     try {
       const d = decoding.createDecoder(new Uint8Array(message.buffer, message.byteOffset, message.byteLength));
@@ -92,7 +93,10 @@ export class NoteBus {
   }
 
   async close(): Promise<void> {
-    this.sub.disconnect();
-    this.pub.disconnect();
+    this.offReconnect();
+    this.sub.off('messageBuffer', this.onBuffer);
+    for (const doc of this.docs) this.sub.unsubscribe(this.prefix + doc).catch(() => {});
+    this.docs.clear();
+    this.lease.release();
   }
 }

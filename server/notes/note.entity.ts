@@ -32,3 +32,19 @@ export const NoteSnapshot = new EntitySchema<any>({
     updatedAt: { type: 'datetime', length: 3, defaultRaw: 'now()' },
   },
 });
+
+/** Log rows a node could not apply (inconsistent Yjs updates), moved out of the log with why. */
+export const NoteUpdateQuarantine = new EntitySchema<any>({
+  name: 'NoteUpdateQuarantine',
+  tableName: 'note_updates_quarantine',
+  properties: {
+    id: { type: 'bigint', primary: true, autoincrement: false },
+    tenant,
+    doc: { type: 'string', length: 80 },
+    update: { type: 'blob', columnType: 'bytea' },
+    createdAt: { type: 'datetime', length: 3 },
+    quarantinedAt: { type: 'datetime', length: 3, defaultRaw: 'now()' },
+    reason: { type: 'text' },
+  },
+  indexes: [{ name: 'note_updates_quarantine_doc_idx', properties: ['doc'] }],
+});

@@ -1,7 +1,6 @@
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import * as syncProtocol from 'y-protocols/sync';
-import * as awarenessProtocol from 'y-protocols/awareness';
 import type * as Y from 'yjs';
 
 /** y-websocket message types (the stock client's numbering). */
@@ -20,10 +19,13 @@ export const AUTH_ACCESS_MODE = 1;
 export type AccessMode = 'read-only' | 'read-write';
 
 /** Close codes (4400-4499 tell the stock client not to reconnect). */
+/** A malformed message, or a Yjs update that does not apply cleanly (nothing from it is stored). */
 export const CLOSE_BAD_MESSAGE = 4400;
 export const CLOSE_UNAUTHENTICATED = 4401;
 export const CLOSE_ACCESS_LOST = 4403;
 export const CLOSE_NOT_FOUND = 4404;
+/** More bytes before the session was admitted than any y-websocket client sends (HTTP's 413). */
+export const CLOSE_TOO_LARGE = 4413;
 export const CLOSE_STORAGE_FAILED = 1011;
 
 export function syncStep1(doc: Y.Doc): Uint8Array {
@@ -92,33 +94,3 @@ export function decodeClientMessage(buf: Uint8Array): ClientMessage {
     return { type: 'bad', reason: 'malformed message' };
   }
 }
-
-/**
- * Awareness states carry `{ user: { id, name, color } }`. The server pins `id` and `name` to the
- * authenticated user so nobody can show up as someone else; throws on a malformed update.
- */
-export function pinAwarenessIdentity(update: Uint8Array, user: { id: string; name: string }): { update: Uint8Array; clients: number[] } {
-  const d = decoding.createDecoder(update);
-  const e = encoding.createEncoder();
-  const n = decoding.readVarUint(d);
-  if (n > 64) throw new Error('too many awareness states');
-  encoding.writeVarUint(e, n);
-  const clients: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const clientId = decoding.readVarUint(d);
-    const clock = decoding.readVarUint(d);
-    const state = JSON.parse(decoding.readVarString(d));
-    if (state !== null && (typeof state !== 'object' || Array.isArray(state))) throw new Error('awareness state must be an object');
-    if (state && state.user !== undefined) {
-      const u = typeof state.user === 'object' && state.user ? state.user : {};
-      state.user = { ...u, id: user.id, name: user.name };
-    }
-    clients.push(clientId);
-    encoding.writeVarUint(e, clientId);
-    encoding.writeVarUint(e, clock);
-    encoding.writeVarString(e, JSON.stringify(state));
-  }
-  return { update: encoding.toUint8Array(e), clients };
-}
-
-export const encodeAwareness = awarenessProtocol.encodeAwarenessUpdate;

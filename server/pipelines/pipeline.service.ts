@@ -26,7 +26,10 @@ export function outcomeOf(s: StageIn): 'OPEN' | 'WON' | 'LOST' {
   return 'OPEN';
 }
 
-export function toStage(r: any): StageRecord {
+/** A stages row. */
+export interface StageRow { id: string; pipeline_id: string; name: string; order_index: number | string; win_probability: number | string; outcome: StageRecord['outcome'] }
+
+export function toStage(r: StageRow): StageRecord {
   return { id: r.id, pipelineId: r.pipeline_id, name: r.name, orderIndex: Number(r.order_index), winProbability: Number(r.win_probability), outcome: r.outcome };
 }
 
@@ -92,6 +95,7 @@ export class PipelineService {
     return this.wp.write(v, async (tx) => {
       const cur = await one(tx.em, 'select id from pipelines where id = ? and tenant_id = ? for update', [id, v.tenantId]);
       if (!cur) throw notFound('Pipeline');
+      const before = (await loadPipeline(tx.em, v.tenantId, id))!;
       if (input.name) await run(tx.em, 'update pipelines set name = ? where id = ?', [input.name, id]);
       if (input.stages) {
         const existing = await rows(tx.em, 'select id from stages where pipeline_id = ?', [id]);
@@ -116,7 +120,7 @@ export class PipelineService {
         }
       }
       const rec = (await loadPipeline(tx.em, v.tenantId, id))!;
-      tx.emit('pipeline.updated', 'pipeline', id, rec, await everyone(tx.em, v.tenantId));
+      tx.emitUpdate('pipeline.updated', 'pipeline', before, rec, await everyone(tx.em, v.tenantId));
       return rec;
     });
   }

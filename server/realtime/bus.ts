@@ -1,7 +1,8 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { CommittedEvent } from '../events/outbox.js';
 import type { Logger } from '../log.js';
+import type { NodeRedis } from '../redis/node-redis.js';
 
 /**
  * How committed events travel between nodes. Redis pub/sub is at-most-once, so it is only the fast
@@ -38,50 +39,31 @@ export class LocalBus implements Bus {
 
 interface Wire { node: string; events?: CommittedEvent[] }
 
+/** The bus on the node's shared Redis connections (server/redis/): one channel for committed events. */
 export class RedisBus implements Bus {
   readonly kind = 'redis' as const;
   readonly redis: Redis;
   private sub: Redis;
-  private adapterPub: Redis;
-  private adapterSub: Redis;
   private eventsL: ((e: CommittedEvent[]) => void)[] = [];
-  private reconnectL: (() => void)[] = [];
   private chEvents: string;
-  private closed = false;
+  private offReconnect: () => void;
+  private onMessage = (ch: string, raw: string) => { if (ch === this.chEvents) this.receive(raw); };
+  private reconnectL: (() => void)[] = [];
 
-  constructor(url: string, private prefix: string, private nodeId: string, private log: Logger) {
-    this.chEvents = `${prefix}:events`;
-    const retryStrategy = (n: number) => Math.min(100 * n, 1000);
-    // Commands fail fast while Redis is away rather than queueing: the outbox is the retry queue.
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy, lazyConnect: false });
-    this.sub = new Redis(url, { retryStrategy, autoResubscribe: true, lazyConnect: false });
-    // The adapter publishes without handling errors, so its commands must never reject: they queue
-    // while Redis is away (presence only broadcasts while the bus is healthy, so the queue stays small).
-    this.adapterPub = new Redis(url, { retryStrategy, maxRetriesPerRequest: null, lazyConnect: false });
-    // ...and a command in flight when the connection closes is rejected, which the adapter leaves
-    // unhandled (it would crash the process): a lost presence frame is harmless, so swallow it here.
-    const publish = this.adapterPub.publish.bind(this.adapterPub) as (ch: string, msg: string | Buffer) => Promise<number>;
-    (this.adapterPub as unknown as { publish: typeof publish }).publish = (ch, msg) => publish(ch, msg).catch(() => 0);
-    this.adapterSub = new Redis(url, { retryStrategy, autoResubscribe: true, lazyConnect: false });
-    for (const c of [this.redis, this.sub, this.adapterPub, this.adapterSub]) c.on('error', (err) => { if (!this.closed) log.debug({ err: err.message }, 'redis bus error'); });
-    let everReady = false;
-    this.sub.on('ready', () => {
-      if (everReady) log.info('redis bus reconnected');
-      everReady = true;
+  constructor(private node: NodeRedis, private nodeId: string, log: Logger) {
+    this.chEvents = node.keys.ns('events');
+    this.redis = node.command;
+    this.sub = node.subscriber;
+    this.offReconnect = node.onReconnect(() => {
+      log.info('redis bus reconnected');
       for (const l of this.reconnectL) l();
     });
-    this.sub.on('message', (_ch: string, raw: string) => this.receive(raw));
+    // The subscriber connection is shared: other channels' messages arrive here too and are ignored.
+    this.sub.on('message', this.onMessage);
     this.sub.subscribe(this.chEvents).catch((err) => log.warn({ err: err.message }, 'redis subscribe failed'));
   }
 
-  /** Waits (briefly) for both connections, so a node that starts next to a live Redis starts healthy. */
-  async ready(timeoutMs = 3000): Promise<void> {
-    // A refused connection settles it too: the node then starts degraded instead of waiting out the timeout.
-    const wait = (c: Redis) => c.status === 'ready' ? Promise.resolve() : new Promise<void>((r) => { c.once('ready', () => r()); c.once('error', () => r()); });
-    await Promise.race([Promise.all([wait(this.redis), wait(this.sub)]), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
-  }
-
-  healthy() { return this.redis.status === 'ready' && this.sub.status === 'ready'; }
+  healthy() { return this.node.healthy(); }
 
   private receive(raw: string) {
     let m: Wire;
@@ -96,10 +78,16 @@ export class RedisBus implements Bus {
     } catch { return false; }
   }
   onEvents(l: (e: CommittedEvent[]) => void) { this.eventsL.push(l); }
-  socketAdapter() { return createAdapter(this.adapterPub, this.adapterSub, { key: `${this.prefix}:sio` }); }
+  socketAdapter() {
+    const { pub, sub } = this.node.socketAdapterClients();
+    return createAdapter(pub, sub, { key: this.node.keys.ns('sio') });
+  }
   onReconnect(l: () => void) { this.reconnectL.push(l); }
+  /** Stops listening; the connections belong to the node and close with it. */
   async close() {
-    this.closed = true;
-    for (const c of [this.sub, this.redis, this.adapterPub, this.adapterSub]) c.disconnect();
+    this.offReconnect();
+    this.sub.off('message', this.onMessage);
+    // Not awaited: while Redis is away it would wait in the offline queue until the node disconnects.
+    this.sub.unsubscribe(this.chEvents).catch(() => {});
   }
 }

@@ -6,7 +6,11 @@ import type { EventEnvelope } from '../../shared/events.js';
 const BURST = 40;
 const PER_SECOND = 5;
 
-export const envelope = (e: CommittedEvent): EventEnvelope => ({ seq: e.seq, type: e.type, at: e.at, data: e.data });
+export const envelope = (e: CommittedEvent): EventEnvelope => {
+  const env: EventEnvelope = { seq: e.seq, type: e.type, kind: e.kind, at: e.at, data: e.data, actor: e.actor };
+  if (e.changed) { env.changed = e.changed; env.before = e.before ?? {}; }
+  return env;
+};
 
 /**
  * One connected client. Its stream is ordered by seq and never repeats one: while a replay reads the

@@ -3,18 +3,26 @@ import { rows, run, one, pgArray, type Em } from '../db/sql.js';
 
 /** Reads of the outbox the live-event layer needs: gap fills, replay, reconciliation, sweeping, pruning. */
 
-const COLUMNS = `tenant_id, seq, type, entity_type, entity_id, payload, to_jsonb(audience) as audience, created_at`;
+const COLUMNS = `tenant_id, seq, kind, type, entity_type, entity_id, payload, to_jsonb(audience) as audience, created_at,
+  actor_kind, actor_id, actor_name, request_id, before, to_jsonb(changed) as changed`;
 
-function toEvent(r: any): CommittedEvent {
+const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+
+export function toEvent(r: any): CommittedEvent {
   return {
+    kind: r.kind,
     tenantId: r.tenant_id,
     seq: Number(r.seq),
     at: new Date(r.created_at).toISOString(),
     type: r.type,
     entityType: r.entity_type,
     entityId: r.entity_id,
-    data: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,
-    audience: typeof r.audience === 'string' ? JSON.parse(r.audience) : (r.audience ?? []),
+    data: json(r.payload),
+    audience: json(r.audience) ?? [],
+    actor: { kind: r.actor_kind, id: r.actor_id ?? null, name: r.actor_name },
+    requestId: r.request_id ?? null,
+    before: json(r.before) ?? null,
+    changed: json(r.changed) ?? null,
   };
 }
 

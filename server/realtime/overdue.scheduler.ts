@@ -1,7 +1,6 @@
-import type { Viewer } from '../auth/viewer.js';
 import type { WritePath } from '../db/write.js';
 import type { ActivityService } from '../activities/activity.service.js';
-import { toActivity } from '../activities/activity.service.js';
+import { toActivity, type ActivityRow } from '../activities/activity.repository.js';
 import { rows } from '../db/sql.js';
 import type { Logger } from '../log.js';
 
@@ -12,11 +11,6 @@ export interface OverdueOptions {
   batch: number;
 }
 
-/** The write path's actor for the scheduler's own writes (only its tenant is used: the events say whose task). */
-const schedulerViewer = (tenantId: string): Viewer => ({
-  id: '00000000-0000-0000-0000-000000000000', tenantId, role: 'ADMIN', managerId: null, name: 'Overdue scheduler', email: '',
-});
-
 const DUE = `type = 'TASK' and completed_at is null and overdue_notified_at is null and scheduled_at < now()`;
 
 /**
@@ -25,7 +19,7 @@ const DUE = `type = 'TASK' and completed_at is null and overdue_notified_at is n
  * `overdue_notified_at` on the task's row (locked with skip locked, so nodes never wait on each other)
  * is the one that appends the event. The event goes through the write path, so it has a seq, is
  * replayable, and is delivered like any other. Rescheduling or reopening clears the mark (see
- * syncOverdueMark in activity.service.ts), so the next passing of the due time fires again.
+ * syncOverdueMark in activity.repository.ts), so the next passing of the due time fires again.
  */
 export class OverdueScheduler {
   private timer: NodeJS.Timeout | null = null;
@@ -60,13 +54,14 @@ export class OverdueScheduler {
 
   /** Marks and announces up to `batch` of the tenant's newly overdue tasks in one transaction; returns how many. */
   private async claim(tenantId: string): Promise<number> {
-    return this.wp.write(schedulerViewer(tenantId), async (tx) => {
+    // The scheduler writes as itself (a system actor), not as a made-up user: the outbox says who fired it.
+    return this.wp.write({ system: 'overdue-scheduler', tenantId }, async (tx) => {
       // skip locked: a task another node is claiming, or a user is editing right now, is left to the next pass,
       // which sees it marked (claimed) or re-evaluates it (edited).
-      const claimed = await rows(tx.em, `update activities set overdue_notified_at = now()
+      const claimed = await rows<ActivityRow>(tx.em, `update activities set overdue_notified_at = now()
         where id in (select id from activities where tenant_id = ? and ${DUE} order by scheduled_at limit ? for update skip locked)
         returning *`, [tenantId, this.opts.batch]);
-      for (const r of claimed) await this.activities.emitInbox(tx, toActivity(r), 'overdue');
+      for (const r of claimed) await this.activities.commands.emitInbox(tx, toActivity(r), 'overdue');
       this.fired += claimed.length;
       return claimed.length;
     });

@@ -3,8 +3,9 @@ import { z } from 'zod';
 import type { Server } from 'socket.io';
 import type { PulseContext } from '../extension.js';
 import { AppError, notFound, validationFailed, zodDetails } from '../http/errors.js';
-import { PresenceEvents, type PresenceState, type PresenceTarget } from '../../shared/events.js';
+import { PresenceEvents, type AccessLost, type PresenceState, type PresenceTarget } from '../../shared/events.js';
 import type { Bus } from './bus.js';
+import type { Keys } from '../redis/keys.js';
 import type { CommittedEvent } from '../events/outbox.js';
 import { loadPipeline } from '../pipelines/pipeline.service.js';
 import type { LiveSocket } from './live-socket.js';
@@ -70,7 +71,7 @@ export class Presence {
   private sockets = new Map<string, LiveSocket>();
   private timer: NodeJS.Timeout;
 
-  constructor(private ctx: PulseContext, private io: Server, private bus: Bus, private prefix: string, private ttlMs: number) {
+  constructor(private ctx: PulseContext, private io: Server, private bus: Bus, private keys: Keys, private ttlMs: number) {
     this.store = bus.redis ? new RedisStore(bus.redis, ttlMs) : new MemoryStore();
     ctx.feed.on((e) => this.onDomainEvent(e));
     this.timer = setInterval(() => { void this.heartbeat(); }, Math.max(200, Math.floor(ttlMs / 3)));
@@ -78,32 +79,47 @@ export class Presence {
   }
 
   /**
-   * Someone who can no longer see a record must not keep watching who is on it. A record's deletion
-   * (sent also to users who merely lost sight of it, e.g. on reassignment) and a removed contact share
-   * name exactly those users.
+   * Someone who can no longer see a record must not keep watching who is on it. A deletion names its
+   * audience; an `access.lost` notice names exactly the users who lost sight (reassignment, unshare), or,
+   * for a manager change (`owner`), users whose every watched record must be checked again.
    */
   private onDomainEvent(e: CommittedEvent) {
     let entityType: PresenceTarget['entityType'] | null = null;
     let entityId = e.entityId;
-    let users = e.audience;
     if (e.type === 'deal.deleted' || e.type === 'contact.deleted' || e.type === 'company.deleted') entityType = e.entityType as PresenceTarget['entityType'];
-    else if (e.type === 'share.deleted') {
-      const d = e.data as { contactId?: string; userId?: string };
-      if (!d?.contactId || !d.userId) return;
-      entityType = 'contact'; entityId = d.contactId; users = [d.userId];
+    else if (e.type === 'access.lost') {
+      const d = e.data as AccessLost;
+      if (d.entityType === 'owner') { void this.recheck(e.tenantId, new Set(e.audience)); return; }
+      entityType = d.entityType; entityId = d.entityId;
     }
     if (!entityType) return;
     const k = this.key(e.tenantId, { entityType, entityId });
-    const who = new Set(users);
+    const who = new Set(e.audience);
     for (const ls of this.sockets.values()) {
       if (ls.viewer.tenantId !== e.tenantId || !who.has(ls.viewer.id) || !this.watching.get(ls.socket.id)?.has(k)) continue;
-      void this.leave(ls, k).then(() => ls.socket.emit(PresenceEvents.state, { entityType: entityType!, entityId, users: [] } satisfies PresenceState));
+      this.dropWatch(ls, k, { entityType, entityId });
+    }
+  }
+
+  private dropWatch(ls: LiveSocket, k: string, t: PresenceTarget) {
+    void this.leave(ls, k).then(() => ls.socket.emit(PresenceEvents.state, { ...t, users: [] } satisfies PresenceState));
+  }
+
+  /** Re-asks the policy about every record these users watch on this node, and drops what they no longer see. */
+  private async recheck(tenantId: string, users: Set<string>) {
+    for (const ls of this.sockets.values()) {
+      if (ls.viewer.tenantId !== tenantId || !users.has(ls.viewer.id)) continue;
+      for (const [k, t] of [...(this.watching.get(ls.socket.id) ?? new Map<string, PresenceTarget>())]) {
+        if (t.entityType === 'pipeline') continue;
+        const access = await this.ctx.policy.access(this.ctx.wp.read(), ls.viewer, { type: t.entityType, id: t.entityId }).catch(() => 'read' as const);
+        if (!access) this.dropWatch(ls, k, t);
+      }
     }
   }
 
   attach(live: LiveSockets) { live.onSocket((ls) => this.onSocket(ls)); }
 
-  private key(tenantId: string, t: PresenceTarget) { return `${this.prefix}:presence:${tenantId}:${t.entityType}:${t.entityId}`; }
+  private key(tenantId: string, t: PresenceTarget) { return this.keys.ns('presence', tenantId, t.entityType, t.entityId); }
 
   private onSocket(ls: LiveSocket) {
     const id = ls.socket.id;
@@ -134,10 +150,10 @@ export class Presence {
     const t = p.data;
     const em = this.ctx.wp.read();
     const v = ls.viewer;
-    const access = t.entityType === 'deal' ? await this.ctx.vis.dealAccess(em, v, t.entityId)
-      : t.entityType === 'contact' ? await this.ctx.vis.contactAccess(em, v, t.entityId)
+    const access = t.entityType === 'deal' ? await this.ctx.policy.dealAccess(em, v, t.entityId)
+      : t.entityType === 'contact' ? await this.ctx.policy.contactAccess(em, v, t.entityId)
       : t.entityType === 'pipeline' ? ((await loadPipeline(em, v.tenantId, t.entityId)) ? 'read' : null)
-      : await this.ctx.vis.companyAccess(em, v, t.entityId);
+      : await this.ctx.policy.companyAccess(em, v, t.entityId);
     if (!access) throw notFound(t.entityType === 'deal' ? 'Deal' : t.entityType === 'contact' ? 'Contact' : t.entityType === 'pipeline' ? 'Pipeline' : 'Company');
     const mine = this.watching.get(ls.socket.id) ?? new Map<string, PresenceTarget>();
     const k = this.key(v.tenantId, t);
@@ -153,7 +169,7 @@ export class Presence {
     mine.set(k, t);
     this.watching.set(ls.socket.id, mine);
     await ls.socket.join(k);
-    return this.state(k, t, await this.signal(k));
+    return this.state(t, await this.signal(k));
   }
 
   private localEntries(k: string): Entry[] {
@@ -184,16 +200,16 @@ export class Presence {
       // The store is away: tell this node's watchers what it knows; the heartbeat repairs the rest.
       this.unsynced.add(key);
       live = this.localEntries(key);
-      this.io.local.to(key).emit(PresenceEvents.state, this.state(key, target, live));
+      this.io.local.to(key).emit(PresenceEvents.state, this.state(target, live));
       return live;
     }
-    const state = this.state(key, target, live);
+    const state = this.state(target, live);
     if (this.bus.kind === 'redis' && this.bus.healthy()) this.io.to(key).emit(PresenceEvents.state, state);
     else this.io.local.to(key).emit(PresenceEvents.state, state);
     return live;
   }
 
-  private state(key: string, t: PresenceTarget, live: Entry[]): PresenceState {
+  private state(t: PresenceTarget, live: Entry[]): PresenceState {
     const users = new Map<string, string>();
     for (const e of live) users.set(e.userId, e.name);
     return { ...t, users: [...users].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id)) };

@@ -1,5 +1,6 @@
 import type { PulseContext, PulseExtension } from '../extension.js';
 import { one } from '../db/sql.js';
+import { Keys, deploymentKeys, leaseNodeRedis, type RedisLease } from '../redis/index.js';
 import { LocalBus, RedisBus, type Bus } from './bus.js';
 import { Sequencer } from './sequencer.js';
 import { Relay } from './relay.js';
@@ -8,10 +9,8 @@ import { Presence } from './presence.js';
 import { OverdueScheduler } from './overdue.scheduler.js';
 
 export interface RealtimeOptions {
-  /** Defaults to the node's REDIS_URL; without one the node runs alone on an in-process bus. */
+  /** Defaults to the node's REDIS_URL (and its shared connections); without one the node runs alone on an in-process bus. */
   redisUrl?: string | null;
-  /** Redis key and channel prefix. Defaults to one per database, so unrelated deployments on one Redis stay apart. */
-  prefix?: string;
   maxReplay?: number;
   maxReplaySpan?: number;
   presenceTtlMs?: number;
@@ -33,18 +32,25 @@ export interface RealtimeOptions {
  */
 export function realtimeExtension(opts: RealtimeOptions = {}): PulseExtension & { parts?: { bus: Bus; sequencer: Sequencer; relay: Relay; sockets: LiveSockets; presence: Presence; overdue: OverdueScheduler | null } } {
   let bus: Bus;
+  let lease: RedisLease | null = null;
   let parts: { bus: Bus; sequencer: Sequencer; relay: Relay; sockets: LiveSockets; presence: Presence; overdue: OverdueScheduler | null } | undefined;
   const ext: PulseExtension & { parts?: typeof parts } = {
     name: 'realtime',
     async attach(ctx: PulseContext) {
       const log = ctx.log.child({ ext: 'realtime' });
       const redisUrl = opts.redisUrl !== undefined ? opts.redisUrl : ctx.config.redisUrl;
-      const db = await one<{ name: string }>(ctx.wp.read(), 'select current_database() as name');
-      const prefix = opts.prefix ?? `pulse:${db?.name ?? 'db'}`;
+      let keys = ctx.redis?.keys ?? null;
       if (redisUrl) {
-        const rb = new RedisBus(redisUrl, prefix, ctx.config.nodeId, log);
-        await rb.ready();
-        bus = rb;
+        let node = ctx.redis;
+        if (!node || node.url !== redisUrl) {
+          // Pointed at a Redis other than the node's: same namespace rule, own lease.
+          keys ??= deploymentKeys(ctx.config.redisPrefix, (await one<{ name: string }>(ctx.wp.read(), 'select current_database() as name'))?.name ?? 'db');
+          lease = leaseNodeRedis({ url: redisUrl, nodeId: ctx.config.nodeId, log, keys });
+          node = lease.redis;
+          await node.ready();
+        }
+        keys = node.keys;
+        bus = new RedisBus(node, ctx.config.nodeId, log);
       } else bus = new LocalBus();
       const sequencer = new Sequencer(() => ctx.wp.read(), ctx.feed, log);
       // Listen before taking the baseline, so nothing committed in between is missed.
@@ -58,7 +64,8 @@ export function realtimeExtension(opts: RealtimeOptions = {}): PulseExtension & 
       await sequencer.start();
       relay.start();
       const sockets = new LiveSockets(ctx, sequencer, { maxReplay: opts.maxReplay ?? 1000, maxReplaySpan: opts.maxReplaySpan ?? 50_000, recheckMs: opts.sessionRecheckMs ?? 30_000, maxSocketsPerUser: opts.maxSocketsPerUser ?? 100, adapter: bus.socketAdapter() });
-      const presence = new Presence(ctx, sockets.io, bus, prefix, opts.presenceTtlMs ?? 30_000);
+      // Keys of the in-process presence store are never shared, so their namespace does not matter there.
+      const presence = new Presence(ctx, sockets.io, bus, keys ?? new Keys('pulse'), opts.presenceTtlMs ?? 30_000);
       presence.attach(sockets);
       const overdueEveryMs = opts.overdueEveryMs ?? 5_000;
       const overdue = overdueEveryMs > 0 ? new OverdueScheduler(ctx.wp, ctx.services.activities, log, { everyMs: overdueEveryMs, batch: 200 }) : null;
@@ -86,6 +93,7 @@ export function realtimeExtension(opts: RealtimeOptions = {}): PulseExtension & 
       await parts.relay.close();
       parts.sequencer.stop();
       await parts.bus.close();
+      lease?.release();
     },
   };
   return ext;

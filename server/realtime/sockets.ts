@@ -1,5 +1,4 @@
 import { Server, type Socket } from 'socket.io';
-import type http from 'node:http';
 import { z } from 'zod';
 import type { PulseContext } from '../extension.js';
 import type { Viewer } from '../auth/viewer.js';

@@ -3,14 +3,15 @@ import type { z } from 'zod';
 import type { UserCreateInput, UserPatchInput, UserRecord } from '../../shared/schemas.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { WritePath, Tx } from '../db/write.js';
-import type { Visibility } from '../visibility/visibility.js';
+import type { Policy } from '../policy/policy.js';
+import { noticeAccessChange } from '../policy/access-notices.js';
 import { one, rows, run, type Em } from '../db/sql.js';
 import { AppError, conflict, forbidden, notFound } from '../http/errors.js';
 import { hashPassword } from '../auth/auth.service.js';
-import { USER_COLUMNS, toUser } from './user.record.js';
+import { USER_COLUMNS, loadUser, toUser } from './user.record.js';
 
 export class UserService {
-  constructor(private wp: WritePath, private vis: Visibility) {}
+  constructor(private wp: WritePath, private policy: Policy) {}
 
   /** Teammates are visible to everyone in the tenant (owners, share targets, @mentions need them). */
   async list(v: Viewer): Promise<UserRecord[]> {
@@ -30,11 +31,11 @@ export class UserService {
     if (!m) throw new AppError(422, 'INVALID_REFERENCE', 'Manager does not exist', { path: 'managerId' });
   }
 
-  private async emitOrg(tx: Tx, type: 'user.created' | 'user.updated', u: UserRecord) {
+  private async emitOrg(tx: Tx, type: 'user.created' | 'user.updated', u: UserRecord, before?: UserRecord) {
     // Org changes change what everyone's manager sees: the whole tenant hears, and every node drops its cached report lists.
-    this.vis.invalidateOrg(tx.viewer.tenantId);
-    const all = (await rows<{ id: string }>(tx.em, 'select id from users where tenant_id = ?', [tx.viewer.tenantId])).map((r) => r.id);
-    tx.emit(type, 'user', u.id, u, all);
+    this.policy.invalidateOrg(tx.tenantId);
+    const all = (await rows<{ id: string }>(tx.em, 'select id from users where tenant_id = ?', [tx.tenantId])).map((r) => r.id);
+    if (before) tx.emitUpdate(type, 'user', before, u, all); else tx.emit(type, 'user', u.id, u, all);
   }
 
   async create(v: Viewer, input: z.output<typeof UserCreateInput>): Promise<UserRecord> {
@@ -47,11 +48,11 @@ export class UserService {
       const id = crypto.randomUUID();
       await run(tx.em, 'insert into users (id, tenant_id, name, email, password_hash, role, manager_id) values (?, ?, ?, ?, ?, ?, ?)',
         [id, v.tenantId, input.name, input.email, hash, input.role, input.managerId ?? null]);
-      const u = toUser(await one(tx.em, `select ${USER_COLUMNS} from users u where u.id = ?`, [id]));
+      const u = await loadUser(tx.em, id);
       await this.emitOrg(tx, 'user.created', u);
       return u;
     });
-    this.vis.invalidateOrg(v.tenantId);
+    this.policy.invalidateOrg(v.tenantId);
     return rec;
   }
 
@@ -64,8 +65,9 @@ export class UserService {
     }
     const hash = input.password ? await hashPassword(input.password) : null;
     const rec = await this.wp.write(v, async (tx) => {
-      const cur = await one(tx.em, 'select id, role from users where id = ? and tenant_id = ? for update', [id, v.tenantId]);
+      const cur = await one<{ id: string; role: string; manager_id: string | null }>(tx.em, 'select id, role, manager_id from users where id = ? and tenant_id = ? for update', [id, v.tenantId]);
       if (!cur) throw notFound('User');
+      const before = await loadUser(tx.em, id);
       await this.checkManager(tx.em, v, input.managerId, id);
       if (input.managerId) {
         // Refuse a reporting cycle (A manages B manages A).
@@ -92,11 +94,25 @@ export class UserService {
       sets.push('updated_at = now()');
       await run(tx.em, `update users set ${sets.join(', ')} where id = ?`, [...vals, id]);
       if (hash) await run(tx.em, 'delete from sessions where user_id = ? and ? = false', [id, self]);
-      const u = toUser(await one(tx.em, `select ${USER_COLUMNS} from users u where u.id = ?`, [id]));
-      await this.emitOrg(tx, 'user.updated', u);
+      const u = await loadUser(tx.em, id);
+      await this.emitOrg(tx, 'user.updated', u, before);
+      if (input.managerId !== undefined && (input.managerId ?? null) !== (cur.manager_id ?? null)) await this.noticeManagerChange(tx, id, cur.manager_id ?? null, input.managerId ?? null);
       return u;
     });
-    this.vis.invalidateOrg(v.tenantId);
+    this.policy.invalidateOrg(v.tenantId);
     return rec;
+  }
+
+  /**
+   * A manager sees their direct reports' records: moving a user to another manager takes all of that
+   * user's records out of the old manager's sight and into the new one's. One notice each ("records owned
+   * by this user"), not one per record: their screens refetch, note sessions and presence re-check.
+   */
+  private async noticeManagerChange(tx: Tx, userId: string, oldManager: string | null, newManager: string | null) {
+    const managers = await rows<{ id: string; role: string }>(tx.em, `select id, role from users where id = any(?::uuid[]) and tenant_id = ?`,
+      [`{${[oldManager, newManager].filter(Boolean).join(',')}}`, tx.tenantId]);
+    // Admins see everything either way and reps only their own: only a MANAGER's sight changes.
+    const sightChanges = (id: string | null) => !!id && managers.some((m) => m.id === id && m.role === 'MANAGER');
+    noticeAccessChange(tx, { entityType: 'owner', entityId: userId }, sightChanges(oldManager) ? [oldManager!] : [], sightChanges(newManager) ? [newManager!] : [], 'manager_changed');
   }
 }

@@ -139,11 +139,12 @@ describe('deals', () => {
     const mk = (amount: string, stageId: string, api = ctx.org.rep1.api) => api.post('/deals', { name: 'D' + amount, pipelineId: p.body.id, stageId, amount });
     await mk('100.10', a.id); await mk('200.05', a.id); await mk('1000', b.id); await mk('333.33', b.id, ctx.org.rep2.api); await mk('5000', w.id);
     const board = (await ctx.org.rep1.api.get(`/pipelines/${p.body.id}/board`)).body;
-    expect(board.stages.map((s: any) => [s.name, s.count, s.totalAmount, s.weightedAmount])).toEqual([
-      ['A', 2, '300.15', '30.02'], ['B', 1, '1000.00', '550.00'], ['Closed Won', 0, '0.00', '0.00'],
+    expect(board.stages.map((s: any) => [s.name, s.count, s.totals])).toEqual([
+      ['A', 2, [{ currency: 'USD', count: 2, amount: '300.15', weighted: '30.02' }]],
+      ['B', 1, [{ currency: 'USD', count: 1, amount: '1000.00', weighted: '550.00' }]], ['Closed Won', 0, []],
     ]);
     const mgr = (await ctx.org.manager.api.get(`/pipelines/${p.body.id}/board`)).body;
-    expect(mgr.stages[1]).toMatchObject({ count: 2, totalAmount: '1333.33', weightedAmount: '733.33' });
+    expect(mgr.stages[1]).toMatchObject({ count: 2, totals: [{ currency: 'USD', count: 2, amount: '1333.33', weighted: '733.33' }] });
     const onlyRep2 = (await ctx.org.manager.api.get(`/pipelines/${p.body.id}/board?ownerId=${ctx.org.rep2.id}`)).body;
     expect(onlyRep2.stages.map((s: any) => s.count)).toEqual([0, 1, 0]);
     const mine = (await ctx.org.manager.api.get(`/pipelines/${p.body.id}/board?ownerId=me`)).body;

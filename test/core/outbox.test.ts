@@ -7,7 +7,7 @@ const ctx = useNodeWithOrg('outbox');
 async function eventsSince(seq: number) {
   const em = ctx.node.pulse.wp.read();
   const t: any[] = await em.execute(`select tenant_id from users where id = ?`, [ctx.org.rep1.id]);
-  const r: any[] = await em.execute(`select seq::int as seq, type, entity_id, payload, audience::text[] as audience from outbox_events where tenant_id = ? and seq > ? order by seq`, [t[0].tenant_id, seq]);
+  const r: any[] = await em.execute(`select seq::int as seq, kind, type, entity_id, payload, audience::text[] as audience, before, changed::text[] as changed, actor_kind, actor_id, request_id from outbox_events where tenant_id = ? and seq > ? order by seq`, [t[0].tenant_id, seq]);
   return r.map((e) => ({ ...e, audience: typeof e.audience === 'string' ? e.audience.replace(/[{}]/g, '').split(',').filter(Boolean) : e.audience }));
 }
 async function lastSeq() { const e = await eventsSince(0); return e.length ? e[e.length - 1].seq : 0; }
@@ -43,15 +43,21 @@ describe('outbox', () => {
     expect([...e.audience].sort()).toEqual([ctx.org.admin.id, ctx.org.manager.id, ctx.org.rep2.id, ctx.org.solo.id].sort());
   });
 
-  it('reassigning a deal tells those who lose sight of it that it is gone, without its new state', async () => {
+  it('reassigning a deal is a fact with what changed, plus access notices to exactly those whose sight changed (never a deletion)', async () => {
     const d = (await ctx.org.rep1.api.post('/deals', { name: 'Handover', pipelineId: ctx.org.pipelineId })).body;
     const s0 = await lastSeq();
     expect((await ctx.org.admin.api.patch(`/deals/${d.id}`, { ownerId: ctx.org.solo.id })).status).toBe(200);
     const ev = await eventsSince(s0);
-    expect(ev.map((e) => e.type)).toEqual(['deal.updated', 'deal.deleted']);
+    expect(ev.map((e) => [e.type, e.kind])).toEqual([['deal.updated', 'fact'], ['access.lost', 'notice'], ['access.granted', 'notice']]);
     expect([...ev[0].audience].sort()).toEqual([ctx.org.admin.id, ctx.org.solo.id].sort());
+    expect(ev[0].changed).toEqual(['ownerId']);
+    expect(ev[0].before).toEqual({ ownerId: ctx.org.rep1.id });
+    expect([ev[0].actor_kind, ev[0].actor_id]).toEqual(['user', ctx.org.admin.id]);
+    expect(ev[0].request_id).toMatch(/.+/);
     expect([...ev[1].audience].sort()).toEqual([ctx.org.manager.id, ctx.org.rep1.id].sort());
-    expect(ev[1].payload).toEqual({ id: d.id, pipelineId: d.pipelineId, stageId: d.stageId, reason: 'access_lost' });
+    expect(ev[1].payload).toEqual({ entityType: 'deal', entityId: d.id, reason: 'reassigned', toOwnerId: ctx.org.solo.id, pipelineId: d.pipelineId, stageId: d.stageId });
+    expect(ev[2].audience).toEqual([ctx.org.solo.id]);
+    expect(ev.some((e) => e.type.endsWith('.deleted'))).toBe(false);
   });
 
   it('a failed mutation appends nothing', async () => {

@@ -214,6 +214,32 @@ describe('the workspace in a real browser', () => {
     }
   });
 
+  it('a deal reassigned away from its viewer says so (not "deleted"), and its co-edited note survives for the new owner', async () => {
+    const rep = await signIn(browser, a.url, emails.rep2, PASSWORD);
+    try {
+      await rep.page.goto(a.url + '/#/deals/' + deals.rep2.id);
+      await rep.page.getByTestId('note-status').getByText('Live').waitFor({ timeout: 15_000 });
+      await rep.page.getByTestId('note-editor').click();
+      await rep.page.keyboard.type('Champion is the VP of Ops.');
+      // Let the note reach the server before the deal changes hands.
+      await expect.poll(async () => (await org.rep2.api.get(`/deals/${deals.rep2.id}`)).body.notePreview, { timeout: 15_000 }).toContain('Champion is the VP of Ops.');
+      expect((await org.admin.api.patch(`/deals/${deals.rep2.id}`, { ownerId: org.solo.id })).status).toBe(200);
+      await rep.page.getByText('You no longer have access to this deal: it was reassigned to solo.').waitFor({ timeout: 15_000 });
+      expect(await rep.page.getByText('This deal was deleted').count()).toBe(0);
+      expect(rep.errors).toEqual([]);
+    } finally {
+      await rep.ctx.close();
+    }
+    const soloEmail = (await org.solo.api.get('/me')).body.email;
+    const solo = await signIn(browser, b.url, soloEmail, PASSWORD);
+    try {
+      await solo.page.goto(b.url + '/#/deals/' + deals.rep2.id);
+      await solo.page.getByTestId('note-editor').getByText('Champion is the VP of Ops.').waitFor({ timeout: 15_000 });
+    } finally {
+      await solo.ctx.close();
+    }
+  });
+
   it('a session survives a reload and sign-out ends it', async () => {
     const rep = await signIn(browser, a.url, emails.rep1, PASSWORD);
     try {

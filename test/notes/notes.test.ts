@@ -56,10 +56,10 @@ describe('notes over the y-websocket protocol', () => {
     expect(a.text.toString()).toContain('world');
 
     // The client claims to be someone else; the server pins its identity.
-    a.provider.awareness.setLocalStateField('user', { id: 'someone-else', name: 'Mallory', color: '#f00' });
-    await until(() => [...b.provider.awareness.getStates().values()].some((s: any) => s.user?.color === '#f00'), 'awareness on the other node');
-    const seen = [...b.provider.awareness.getStates().values()].find((s: any) => s.user?.color === '#f00') as any;
-    expect(seen.user).toEqual({ id: org.rep1.id, name: 'rep1', color: '#f00' });
+    a.provider.awareness.setLocalStateField('user', { id: 'someone-else', name: 'Mallory', color: '#ff0000' });
+    await until(() => [...b.provider.awareness.getStates().values()].some((s: any) => s.user?.color === '#ff0000'), 'awareness on the other node');
+    const seen = [...b.provider.awareness.getStates().values()].find((s: any) => s.user?.color === '#ff0000') as any;
+    expect(seen.user).toEqual({ id: org.rep1.id, name: 'rep1', color: '#ff0000', colorLight: '#ff000033' });
   });
 
   it('stores every update in PostgreSQL; a fresh client on either node gets the full text', async () => {

@@ -1,23 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, REDIS_URL } from '../helpers/db.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REDIS_URL } from '../helpers/db.js';
 import { startNode, type TestNode } from '../helpers/server.js';
-import { createOrg, type Org } from '../helpers/api.js';
+import type { Org } from '../helpers/api.js';
+import { useCluster, type Cluster } from '../helpers/cluster.js';
 import { realtimeExtension } from '../../server/realtime/realtime.extension.js';
 import { connect, type LiveClient } from './live-client.js';
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+const cluster = useCluster({ nodes: 1, orgs: ['live', 'other'], extensions: () => [realtimeExtension()] });
+let db: Cluster['db'];
 let node: TestNode;
 let org: Org;
 let other: Org;
-const clients: LiveClient[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  node = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: () => [realtimeExtension()] });
-  org = await createOrg(node.url, 'live');
-  other = await createOrg(node.url, 'other');
-});
-afterAll(async () => { for (const c of clients) c.close(); await node?.close(); await db?.drop(); });
+const clients: LiveClient[] = cluster.clients;
+beforeAll(() => { ({ db, nodes: [node], orgs: [org, other] } = cluster); });
 
 const open = async (token: string, auth: Record<string, unknown> = {}) => { const c = await connect(node.url, { token, ...auth }); clients.push(c); return c; };
 const newDeal = async (who: { api: Org['admin']['api'] }, title: string, o = org) => {

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, REDIS_URL } from '../helpers/db.js';
-import { startNode, type TestNode } from '../helpers/server.js';
-import { createOrg, type Org } from '../helpers/api.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestNode } from '../helpers/server.js';
+import type { Org } from '../helpers/api.js';
+import { useCluster } from '../helpers/cluster.js';
 import { realtimeExtension } from '../../server/realtime/realtime.extension.js';
 import type { CommittedEvent } from '../../server/events/outbox.js';
 import type { EventEnvelope } from '../../shared/events.js';
@@ -13,20 +13,12 @@ import { connect, type LiveClient } from './live-client.js';
  * test has touched is checked. An event may reach a rep only if the rep could read its record right
  * before the step (deletions, lost access) or right after it (creations, changes).
  */
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+const cluster = useCluster({ nodes: 2, orgs: ['every'], extensions: () => [realtimeExtension({ overdueEveryMs: 0 })] });
 let a: TestNode;
 let b: TestNode;
 let org: Org;
-const clients: LiveClient[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  const ext = () => [realtimeExtension({ overdueEveryMs: 0 })];
-  a = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: ext });
-  b = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: ext });
-  org = await createOrg(a.url, 'every');
-});
-afterAll(async () => { for (const c of clients) c.close(); await a?.close(); await b?.close(); await db?.drop(); });
+const clients: LiveClient[] = cluster.clients;
+beforeAll(() => { ({ org, nodes: [a, b] } = cluster); });
 
 type Kind = 'deal' | 'contact' | 'company' | 'activity';
 const COVERED = ['deal.created', 'deal.updated', 'deal.moved', 'deal.deleted', 'contact.created', 'contact.updated', 'contact.deleted',

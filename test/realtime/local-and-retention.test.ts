@@ -1,27 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { createTestDatabase } from '../helpers/db.js';
-import { startNode, type TestNode } from '../helpers/server.js';
-import { createOrg, type Org } from '../helpers/api.js';
+import type { TestNode } from '../helpers/server.js';
+import type { Org } from '../helpers/api.js';
+import { useCluster, type Cluster } from '../helpers/cluster.js';
 import { realtimeExtension } from '../../server/realtime/realtime.extension.js';
 import { connect, type LiveClient } from './live-client.js';
 
 // One node without Redis (the in-process bus, as on the embedded default), with a very short replay window.
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+const cluster = useCluster({
+  nodes: 1, redis: false, orgs: ['local'],
+  env: { EVENT_RETENTION_HOURS: String(1 / 3600) }, // one second
+  extensions: () => [realtimeExtension({ redisUrl: null, tickMs: 100, pruneEveryMs: 100 })],
+});
+let db: Cluster['db'];
 let node: TestNode;
 let org: Org;
-const clients: LiveClient[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  node = await startNode({
-    databaseUrl: db.url, redisUrl: null,
-    env: { EVENT_RETENTION_HOURS: String(1 / 3600) }, // one second
-    extensions: () => [realtimeExtension({ redisUrl: null, tickMs: 100, pruneEveryMs: 100 })],
-  });
-  org = await createOrg(node.url, 'local');
-});
-afterAll(async () => { for (const c of clients) c.close(); await node?.close(); await db?.drop(); });
+const clients: LiveClient[] = cluster.clients;
+beforeAll(() => { ({ db, nodes: [node], org } = cluster); });
 
 const open = async (auth: Record<string, unknown>) => { const c = await connect(node.url, auth); clients.push(c); return c; };
 const outboxCount = async () => {

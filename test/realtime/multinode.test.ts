@@ -1,27 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { createTestDatabase, REDIS_URL } from '../helpers/db.js';
-import { startNode, type TestNode } from '../helpers/server.js';
-import { Api, createOrg, type Org } from '../helpers/api.js';
+import { REDIS_URL } from '../helpers/db.js';
+import type { TestNode } from '../helpers/server.js';
+import { Api, type Org } from '../helpers/api.js';
+import { useCluster, type Cluster } from '../helpers/cluster.js';
 import { realtimeExtension } from '../../server/realtime/realtime.extension.js';
 import type { CommittedEvent } from '../../server/events/outbox.js';
 import { connect, type LiveClient } from './live-client.js';
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+// A long reconcile interval: these tests are about the bus path, not the backstop.
+const cluster = useCluster({ nodes: 2, orgs: ['multi'], extensions: () => [realtimeExtension({ reconcileMs: 600_000 })] });
+let db: Cluster['db'];
 let a: TestNode;
 let b: TestNode;
 let org: Org;
-const clients: LiveClient[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  // A long reconcile interval: these tests are about the bus path, not the backstop.
-  const ext = () => [realtimeExtension({ reconcileMs: 600_000 })];
-  a = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: ext });
-  b = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: ext });
-  org = await createOrg(a.url, 'multi');
-});
-afterAll(async () => { for (const c of clients) c.close(); await a?.close(); await b?.close(); await db?.drop(); });
+const clients: LiveClient[] = cluster.clients;
+beforeAll(() => { ({ db, org, nodes: [a, b] } = cluster); });
 
 const dealOn = (node: TestNode, token: string, name: string) =>
   new Api(node.url, token).post('/deals', { name, pipelineId: org.pipelineId }).then((r) => { expect(r.status).toBe(201); return r.body; });
@@ -80,7 +74,7 @@ describe('fan-out across nodes', () => {
     const off = b.pulse.feed.on((e) => got.push(e));
     const ext = b.pulse.extensions.find((e) => e.name === 'realtime') as ReturnType<typeof realtimeExtension>;
     const dbName = new URL(db.url).pathname.slice(1);
-    const forged: CommittedEvent = { tenantId: '00000000-0000-4000-8000-000000000001', seq: 1, at: new Date().toISOString(), type: 'deal.created', entityType: 'deal', entityId: '00000000-0000-4000-8000-000000000002', data: {}, audience: [org.admin.id] };
+    const forged: CommittedEvent = { tenantId: '00000000-0000-4000-8000-000000000001', seq: 1, at: new Date().toISOString(), type: 'deal.created', entityType: 'deal', entityId: '00000000-0000-4000-8000-000000000002', data: {}, audience: [org.admin.id], kind: 'fact', actor: { kind: 'user', id: org.admin.id, name: 'forger' }, requestId: null, before: null, changed: null };
     await pub.publish(`pulse:${dbName}:events`, JSON.stringify({ node: 'elsewhere', events: [forged] }));
     await pub.publish(`pulse:${dbName}:events`, 'not json');
     // A real event after the forged ones; the bus preserves order per connection, so once it is on the

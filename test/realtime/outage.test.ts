@@ -1,59 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
+import { beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { Redis } from 'ioredis';
-import { createTestDatabase } from '../helpers/db.js';
 import { startNode, type TestNode } from '../helpers/server.js';
-import { Api, createOrg, type Org } from '../helpers/api.js';
+import { Api, type Org } from '../helpers/api.js';
+import { useCluster, until, type Cluster } from '../helpers/cluster.js';
 import { realtimeExtension } from '../../server/realtime/realtime.extension.js';
 import { connect, type LiveClient } from './live-client.js';
 
-/** This file's own Redis, so stopping it disturbs nobody else. */
-let redis: ChildProcess | null = null;
-let port = 0;
+// This file's own Redis (OwnRedis), so stopping it disturbs nobody else.
+const cluster = useCluster({ nodes: 2, redis: 'own', orgs: ['outage'], extensions: () => [realtimeExtension({ tickMs: 100, sweepAfterMs: 200, presenceTtlMs: 1500 })] });
 let redisUrl = '';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); }); });
-}
-async function startRedis() {
-  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const c = new Redis(redisUrl, { retryStrategy: () => 50, maxRetriesPerRequest: null });
-  c.on('error', () => {});
-  await c.ping();
-  c.disconnect();
-}
-async function stopRedis() {
-  const p = redis!;
-  redis = null;
-  await new Promise<void>((r) => { p.once('exit', () => r()); p.kill('SIGKILL'); });
-}
-async function until<T>(f: () => Promise<T | false | undefined | null>): Promise<T> {
-  for (;;) { const v = await f(); if (v) return v; await new Promise((r) => setTimeout(r, 50)); }
-}
-
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+const startRedis = () => cluster.redis!.start();
+const stopRedis = () => cluster.redis!.stop();
+let db: Cluster['db'];
 let a: TestNode;
 let b: TestNode;
 let org: Org;
-const clients: LiveClient[] = [];
-
-beforeAll(async () => {
-  port = await freePort();
-  redisUrl = `redis://127.0.0.1:${port}`;
-  await startRedis();
-  db = await createTestDatabase();
-  const ext = () => [realtimeExtension({ tickMs: 100, sweepAfterMs: 200, presenceTtlMs: 1500 })];
-  a = await startNode({ databaseUrl: db.url, redisUrl, extensions: ext });
-  b = await startNode({ databaseUrl: db.url, redisUrl, extensions: ext });
-  org = await createOrg(a.url, 'outage');
-});
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await a?.close(); await b?.close(); await db?.drop();
-  if (redis) await stopRedis();
-});
+const clients: LiveClient[] = cluster.clients;
+beforeAll(() => { ({ db, org, redisUrl, nodes: [a, b] } = cluster); });
 
 const health = (n: TestNode) => new Api(n.url).get('/health').then((r) => r.body);
 const unpublished = async () => {

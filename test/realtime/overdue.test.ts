@@ -1,26 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, REDIS_URL } from '../helpers/db.js';
-import { startNode, type TestNode } from '../helpers/server.js';
-import { createOrg, type Org } from '../helpers/api.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestNode } from '../helpers/server.js';
+import type { Org } from '../helpers/api.js';
+import { useCluster } from '../helpers/cluster.js';
 import { realtimeExtension } from '../../server/realtime/realtime.extension.js';
 import { pgArray, rows, run } from '../../server/db/sql.js';
 import { connect, type LiveClient } from './live-client.js';
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+// Both nodes' schedulers run often, so they race for the same tasks.
+const cluster = useCluster({ nodes: 2, orgs: ['overdue'], extensions: () => [realtimeExtension({ overdueEveryMs: 40 })] });
 let a: TestNode;
 let b: TestNode;
 let org: Org;
-const clients: LiveClient[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  // Both nodes' schedulers run often, so they race for the same tasks.
-  const ext = () => [realtimeExtension({ overdueEveryMs: 40 })];
-  a = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: ext });
-  b = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: ext });
-  org = await createOrg(a.url, 'overdue');
-});
-afterAll(async () => { for (const c of clients) c.close(); await a?.close(); await b?.close(); await db?.drop(); });
+const clients: LiveClient[] = cluster.clients;
+beforeAll(() => { ({ org, nodes: [a, b] } = cluster); });
 
 const open = async (node: TestNode, token: string, auth: Record<string, unknown> = {}) => { const c = await connect(node.url, { token, ...auth }); clients.push(c); return c; };
 const scheduler = (n: TestNode) => (n.pulse.extensions.find((e) => e.name === 'realtime') as ReturnType<typeof realtimeExtension>).parts!.overdue!;
@@ -53,7 +45,7 @@ async function passesOnBothNodes(passes = 2) {
 }
 /** Every `inbox.updated` with reason overdue the outbox holds for a task: what any node delivered or will replay. */
 const outboxOverdue = (taskId: string) => rows(a.pulse.wp.read(),
-  `select seq, audience from outbox_events where type = 'inbox.updated' and entity_id = ? and payload->>'reason' = 'overdue'`, [taskId]);
+  `select seq, audience, kind, actor_kind, actor_id, actor_name from outbox_events where type = 'inbox.updated' and entity_id = ? and payload->>'reason' = 'overdue'`, [taskId]);
 
 describe('overdue tasks across two nodes', () => {
   it('pushes one inbox.updated (overdue) per task to its owner only, however many schedulers run', async () => {
@@ -80,6 +72,8 @@ describe('overdue tasks across two nodes', () => {
       const stored = await outboxOverdue(t.id);
       expect(stored.length).toBe(1);
       expect(stored[0].audience).toEqual([org.rep1.id]);
+      // The scheduler writes as itself: a system actor with no user id, and the inbox update is a per-user notice.
+      expect([stored[0].kind, stored[0].actor_kind, stored[0].actor_id, stored[0].actor_name]).toEqual(['notice', 'system', null, 'overdue-scheduler']);
     }
     for (const t of theirs) expect(overdueOf(rep2, t.id).length).toBe(1);
     // Managers and admins see the tasks' activity events, but the inbox is the owner's alone.

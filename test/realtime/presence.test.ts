@@ -1,27 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { createTestDatabase, REDIS_URL } from '../helpers/db.js';
-import { startNode, type TestNode } from '../helpers/server.js';
+import { REDIS_URL } from '../helpers/db.js';
+import type { TestNode } from '../helpers/server.js';
+import { useCluster, type Cluster } from '../helpers/cluster.js';
 import { createOrg, type Org } from '../helpers/api.js';
 import { realtimeExtension } from '../../server/realtime/realtime.extension.js';
 import { connect, type LiveClient } from './live-client.js';
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+const cluster = useCluster({ nodes: 2, orgs: ['presence'], extensions: () => [realtimeExtension({ presenceTtlMs: 900 })] });
+let db: Cluster['db'];
 let a: TestNode;
 let b: TestNode;
 let org: Org;
 let dealId: string;
-const clients: LiveClient[] = [];
-
+const clients: LiveClient[] = cluster.clients;
 beforeAll(async () => {
-  db = await createTestDatabase();
-  const ext = () => [realtimeExtension({ presenceTtlMs: 900 })];
-  a = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: ext });
-  b = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: ext });
-  org = await createOrg(a.url, 'presence');
+  ({ db, org, nodes: [a, b] } = cluster);
   dealId = (await org.rep1.api.post('/deals', { name: 'watched', pipelineId: org.pipelineId })).body.id;
 });
-afterAll(async () => { for (const c of clients) c.close(); await a?.close(); await b?.close(); await db?.drop(); });
 
 const open = async (node: TestNode, token: string) => { const c = await connect(node.url, { token }); clients.push(c); return c; };
 const names = (s: any) => s.users.map((u: any) => u.name);

@@ -1,22 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { createTestDatabase, REDIS_URL } from '../helpers/db.js';
-import { startNode, type TestNode } from '../helpers/server.js';
-import { createOrg, type Org } from '../helpers/api.js';
+import type { TestNode } from '../helpers/server.js';
+import type { Org } from '../helpers/api.js';
+import { useCluster, type Cluster } from '../helpers/cluster.js';
 import { realtimeExtension } from '../../server/realtime/realtime.extension.js';
 import { connect, type LiveClient } from './live-client.js';
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+const cluster = useCluster({ nodes: 1, orgs: ['replay'], extensions: () => [realtimeExtension({ maxReplay: 5, maxReplaySpan: 6 })] });
+let db: Cluster['db'];
 let node: TestNode;
 let org: Org;
-const clients: LiveClient[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  node = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: () => [realtimeExtension({ maxReplay: 5, maxReplaySpan: 6 })] });
-  org = await createOrg(node.url, 'replay');
-});
-afterAll(async () => { for (const c of clients) c.close(); await node?.close(); await db?.drop(); });
+const clients: LiveClient[] = cluster.clients;
+beforeAll(() => { ({ db, nodes: [node], org } = cluster); });
 
 const open = async (auth: Record<string, unknown>) => { const c = await connect(node.url, auth); clients.push(c); return c; };
 const deal = async (who: Org['rep1'], name: string) => {

@@ -1,4 +1,4 @@
-import type { Board, DealRecord, StageRecord } from '../../../shared/schemas';
+import type { Board, DealRecord, MoneyTotal, StageRecord } from '../../../shared/schemas';
 
 /** One board column: a stage and the open deals in it, newest activity first. */
 export interface Column { stage: StageRecord; deals: DealRecord[] }
@@ -28,25 +28,46 @@ export function weightedCents(cents: bigint, probability: number): bigint {
   return q;
 }
 
-export function columnTotals(col: Column): { count: number; total: string; weighted: string } {
-  let total = 0n;
-  let weighted = 0n;
-  for (const d of col.deals) {
-    const c = toCents(d.amount);
-    total += c;
-    weighted += weightedCents(c, col.stage.winProbability);
-  }
-  return { count: col.deals.length, total: fromCents(total), weighted: fromCents(weighted) };
+/** A column's or the board's sums: `count` is every deal, `totals` one entry per currency (never added across currencies). */
+export interface Totals { count: number; totals: MoneyTotal[] }
+
+interface Acc { count: number; amount: bigint; weighted: bigint }
+
+function sorted(acc: Map<string, Acc>): MoneyTotal[] {
+  return [...acc.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((currency) => {
+    const t = acc.get(currency)!;
+    return { currency, count: t.count, amount: fromCents(t.amount), weighted: fromCents(t.weighted) };
+  });
 }
 
-export function boardTotals(cols: Column[]) {
-  let total = 0n, weighted = 0n, count = 0;
-  for (const c of cols) { const t = columnTotals(c); count += t.count; total += toCents(t.total); weighted += toCents(t.weighted); }
-  return { count, total: fromCents(total), weighted: fromCents(weighted) };
+function add(acc: Map<string, Acc>, currency: string, count: number, amount: bigint, weighted: bigint) {
+  const t = acc.get(currency) ?? { count: 0, amount: 0n, weighted: 0n };
+  acc.set(currency, { count: t.count + count, amount: t.amount + amount, weighted: t.weighted + weighted });
+}
+
+/** Recomputed from the cards, so optimistic and live moves keep the sums right; same shape and rounding as the server's. */
+export function columnTotals(col: Column): Totals {
+  const acc = new Map<string, Acc>();
+  for (const d of col.deals) {
+    const c = toCents(d.amount);
+    add(acc, d.currency, 1, c, weightedCents(c, col.stage.winProbability));
+  }
+  return { count: col.deals.length, totals: sorted(acc) };
+}
+
+export function boardTotals(cols: Column[]): Totals {
+  const acc = new Map<string, Acc>();
+  let count = 0;
+  for (const col of cols) {
+    const t = columnTotals(col);
+    count += t.count;
+    for (const m of t.totals) add(acc, m.currency, m.count, toCents(m.amount), toCents(m.weighted));
+  }
+  return { count, totals: sorted(acc) };
 }
 
 export function columnsFrom(board: Board): Column[] {
-  return [...board.stages].sort((a, b) => a.orderIndex - b.orderIndex).map(({ deals, count: _c, totalAmount: _t, weightedAmount: _w, ...stage }) => ({ stage, deals: [...deals] }));
+  return [...board.stages].sort((a, b) => a.orderIndex - b.orderIndex).map(({ deals, count: _c, totals: _t, ...stage }) => ({ stage, deals: [...deals] }));
 }
 
 export function findDeal(cols: Column[], id: string): DealRecord | undefined {

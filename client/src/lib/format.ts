@@ -1,8 +1,12 @@
-/** Money is an exact decimal string; it is shown rounded to whole units with the currency. */
+/**
+ * Money is an exact decimal string; it is shown rounded to whole units with its currency. The string goes to
+ * Intl as it is (Intl formats decimal strings exactly), since Number() would blur amounts beyond 15 digits.
+ */
 export function money(amount: string | number, currency = 'USD'): string {
-  const n = typeof amount === 'number' ? amount : Number(amount);
-  try { return new Intl.NumberFormat('en-US', { style: 'currency', currency, maximumFractionDigits: 0 }).format(n); }
-  catch { return `${currency} ${Math.round(n).toLocaleString('en-US')}`; }
+  const s = String(amount).trim();
+  const v: number | `${number}` = typeof amount === 'number' ? amount : /^-?\d+(\.\d+)?$/.test(s) ? (s as `${number}`) : Number.NaN;
+  try { return new Intl.NumberFormat('en-US', { style: 'currency', currency, maximumFractionDigits: 0 }).format(v); }
+  catch { return `${currency} ${s}`; }
 }
 
 export function date(iso: string | null | undefined): string {
@@ -20,13 +24,8 @@ export function initials(name: string): string {
   return name.split(/\s+/).filter(Boolean).slice(0, 2).map((p) => p[0]!.toUpperCase()).join('') || '?';
 }
 
-/** A stable colour per user, so an avatar and a cursor of the same person match everywhere. */
-const PALETTE = ['#4f46e5', '#0891b2', '#059669', '#d97706', '#dc2626', '#7c3aed', '#db2777', '#2563eb', '#65a30d', '#ea580c', '#0d9488', '#9333ea'];
-export function colorFor(id: string): string {
-  let h = 0;
-  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
-  return PALETTE[h % PALETTE.length]!;
-}
+/** A stable colour per user (shared with the server, which pins peers' awareness colours to it). */
+export { colorFor } from '../../../shared/user-color';
 
 /** A close date before today on an open deal. */
 export function isOverdueDate(day: string | null, today = new Date()): boolean {
