@@ -11,7 +11,10 @@ const refuse = (res: Parameters<RequestHandler>[1]) =>
  * so a forged request is refused before it costs anything. Bearer-token requests pass untouched.
  */
 export const refuseCrossSiteCookieWrites: RequestHandler = (req, res, next) => {
-  if (!UNSAFE_METHODS.has(req.method) || !ridesSessionCookie(req) || fromOwnOrigin(req)) { next(); return; }
+  if (!UNSAFE_METHODS.has(req.method) || !ridesSessionCookie(req) || fromOwnOrigin(req)) {
+    next();
+    return;
+  }
   refuse(res);
 };
 
@@ -20,6 +23,9 @@ export const refuseCrossSiteCookieWrites: RequestHandler = (req, res, next) => {
  * account of the attacker's choosing (login CSRF), cookie or not.
  */
 export const refuseForeignOrigin: RequestHandler = (req, res, next) => {
-  if (fromOwnOrigin(req)) { next(); return; }
+  if (fromOwnOrigin(req)) {
+    next();
+    return;
+  }
   refuse(res);
 };

@@ -34,18 +34,22 @@ export function fromDbError(err: any): AppError | null {
  * deflate or br), an unknown encoding or charset, an oversized body, a path whose percent-encoding
  * does not decode. They are the caller's fault and get the usual body with a 4xx.
  */
-export function fromHttpError(err: any): AppError | null {
-  const status = Number(err?.status ?? err?.statusCode);
+interface HttpLayerError { status?: unknown; statusCode?: unknown; type?: string; limit?: number; encoding?: string; charset?: string; code?: unknown }
+
+export function fromHttpError(raw: unknown): AppError | null {
+  if (!raw || typeof raw !== 'object') return null;
+  const err = raw as HttpLayerError;
+  const status = Number(err.status ?? err.statusCode);
   if (!Number.isInteger(status) || status < 400 || status > 499) return null;
-  const type: string | undefined = err?.type;
+  const type = err.type;
   if (type === 'entity.too.large' || status === 413) return new AppError(413, 'PAYLOAD_TOO_LARGE', 'Request body is too large', { limit: err.limit ?? null });
   if (type === 'entity.parse.failed') return validationFailed(null, 'Malformed JSON body');
   if (type === 'encoding.unsupported' || type === 'charset.unsupported' || status === 415) {
     return new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', type === 'charset.unsupported' ? 'Unsupported body charset' : 'Unsupported body encoding', { encoding: err.encoding ?? err.charset ?? null });
   }
-  if (err instanceof URIError) return validationFailed(null, 'Malformed percent-encoding in the URL');
+  if (raw instanceof URIError) return validationFailed(null, 'Malformed percent-encoding in the URL');
   // zlib's codes (Z_DATA_ERROR, Z_BUF_ERROR) and brotli's (ERR__ERROR_FORMAT_...), passed on by body-parser as a 400.
-  if (typeof err?.code === 'string' && /^(Z_|ERR__)/.test(err.code)) {
+  if (typeof err.code === 'string' && /^(Z_|ERR__)/.test(err.code)) {
     return validationFailed(null, 'Request body does not decode with its Content-Encoding');
   }
   if (status === 400) return validationFailed(null, 'Malformed request');

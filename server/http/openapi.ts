@@ -38,7 +38,7 @@ export function openApiDocument(): Record<string, unknown> {
     };
     if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: schema(r.body, 'input') } } };
     if (r.auth !== false) op.security = [{ bearer: [] }, { cookie: [] }];
-    (paths[p] ??= {})[r.method] = op;
+    paths[p] = { ...paths[p], [r.method]: op };
   }
   return {
     openapi: '3.1.0',

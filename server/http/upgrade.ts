@@ -20,7 +20,9 @@ function refuse(socket: Duplex, status: number): void {
   const body = `${status} ${STATUS_TEXT[status]}\n`;
   socket.once('error', () => {});
   socket.once('finish', () => socket.destroy());
-  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }
 
 /**
@@ -39,13 +41,19 @@ export function answerUnclaimedUpgrades(server: http.Server, opts: { prefixes?: 
     const path = (req.url ?? '/').split('?')[0]!;
     const others = server.listenerCount('upgrade') > 1;
     if (!others || !prefixes.some((p) => path.startsWith(p))) {
-      setImmediate(() => { if (!answered(socket)) refuse(socket, 404); });
+      setImmediate(() => {
+        if (!answered(socket)) refuse(socket, 404);
+      });
       return;
     }
-    const timer = setTimeout(() => { if (!answered(socket)) refuse(socket, 503); }, graceMs);
+    const timer = setTimeout(() => {
+      if (!answered(socket)) refuse(socket, 503);
+    }, graceMs);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
   };
   server.on('upgrade', onUpgrade);
-  return () => { server.off('upgrade', onUpgrade); };
+  return () => {
+    server.off('upgrade', onUpgrade);
+  };
 }

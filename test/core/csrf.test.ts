@@ -14,7 +14,12 @@ async function call(method: string, path: string, opts: { cookie?: string; beare
   if (opts.cookie) headers.cookie = `pulse_session=${encodeURIComponent(opts.cookie)}`;
   if (opts.bearer) headers.authorization = `Bearer ${opts.bearer}`;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const r = await fetch(`${ctx.node.url}/api${path}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), redirect: 'manual' });
+  const r = await fetch(`${ctx.node.url}/api${path}`, {
+    method,
+    headers,
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    redirect: 'manual',
+  });
   const text = await r.text();
   return { status: r.status, body: text ? JSON.parse(text) : null, setCookie: r.headers.get('set-cookie') };
 }
@@ -41,7 +46,13 @@ describe('CSRF: cookie-authenticated writes', () => {
       expectRefused(await call('PATCH', `/contacts/${c.body.id}`, { cookie: token, headers: { origin }, body: { firstName: 'Forged' } }));
       expectRefused(await call('PUT', `/contacts/${c.body.id}`, { cookie: token, headers: { origin }, body: { firstName: 'Forged' } }));
       expectRefused(await call('DELETE', `/contacts/${c.body.id}`, { cookie: token, headers: { origin } }));
-      expectRefused(await call('POST', `/contacts/${c.body.id}/shares`, { cookie: token, headers: { origin }, body: { userId: ctx.org.rep2.id, permission: 'WRITE' } }));
+      expectRefused(
+        await call('POST', `/contacts/${c.body.id}/shares`, {
+          cookie: token,
+          headers: { origin },
+          body: { userId: ctx.org.rep2.id, permission: 'WRITE' },
+        }),
+      );
     }
     expect(await contactCount()).toBe(before);
     expect((await ctx.org.rep1.api.get(`/contacts/${c.body.id}`)).body.firstName).toBe('Target');
@@ -75,7 +86,9 @@ describe('CSRF: cookie-authenticated writes', () => {
     expect((await call('GET', '/contacts', { cookie: token, headers: { origin: EVIL } })).status).toBe(200);
     expect((await call('POST', '/contacts', { bearer: token, headers: { origin: EVIL }, body: { firstName: 'Bearer' } })).status).toBe(201);
     // A bearer token wins over the cookie (as in authentication), so the pair is a bearer request.
-    expect((await call('POST', '/contacts', { bearer: token, cookie: token, headers: { origin: 'null' }, body: { firstName: 'Both' } })).status).toBe(201);
+    expect((await call('POST', '/contacts', { bearer: token, cookie: token, headers: { origin: 'null' }, body: { firstName: 'Both' } })).status).toBe(
+      201,
+    );
   });
 
   it('login and signup refuse a foreign Origin and set no cookie; same origin and non-browser clients sign in', async () => {
@@ -85,7 +98,12 @@ describe('CSRF: cookie-authenticated writes', () => {
       const r = await call('POST', '/auth/login', { headers: { origin }, body: creds });
       expectRefused(r);
       expect(r.setCookie).toBeNull();
-      expectRefused(await call('POST', '/auth/signup', { headers: { origin }, body: { tenantName: 'Evil', name: 'E', email: `e${Date.now()}@evil.test`, password: 'correct horse battery' } }));
+      expectRefused(
+        await call('POST', '/auth/signup', {
+          headers: { origin },
+          body: { tenantName: 'Evil', name: 'E', email: `e${Date.now()}@evil.test`, password: 'correct horse battery' },
+        }),
+      );
     }
     expectRefused(await call('POST', '/auth/login', { headers: { 'sec-fetch-site': 'cross-site' }, body: creds }));
     const ok = await call('POST', '/auth/login', { headers: { origin: own() }, body: creds });

@@ -11,10 +11,36 @@ import { Api } from '../helpers/api.js';
  */
 const ctx = useNodeWithOrg('fuzz');
 
-type Schema = { type?: string | string[]; properties?: Record<string, Schema>; required?: string[]; items?: Schema; enum?: unknown[]; const?: unknown;
-  anyOf?: Schema[]; oneOf?: Schema[]; allOf?: Schema[]; format?: string; pattern?: string; minimum?: number; minItems?: number; default?: unknown };
-interface Op { method: string; path: string; op: any }
-interface Probe { label: string; method: string; path: string; body?: Buffer | string; headers?: Record<string, string>; expect?: number[]; code?: string }
+type Schema = {
+  type?: string | string[];
+  properties?: Record<string, Schema>;
+  required?: string[];
+  items?: Schema;
+  enum?: unknown[];
+  const?: unknown;
+  anyOf?: Schema[];
+  oneOf?: Schema[];
+  allOf?: Schema[];
+  format?: string;
+  pattern?: string;
+  minimum?: number;
+  minItems?: number;
+  default?: unknown;
+};
+interface Op {
+  method: string;
+  path: string;
+  op: any;
+}
+interface Probe {
+  label: string;
+  method: string;
+  path: string;
+  body?: Buffer | string;
+  headers?: Record<string, string>;
+  expect?: number[];
+  code?: string;
+}
 
 const ids: Record<string, string> = {};
 let ops: Op[] = [];
@@ -72,10 +98,18 @@ function setAt(v: unknown, at: (string | number)[], value: unknown): unknown {
 /** The documented path with its parameters filled from real records (or with `bad` in one of them). */
 function fill(path: string, bad?: { name: string; value: string }): string {
   const first = path.replace(/^\/api/, '').split('/')[1] ?? '';
-  const resource: Record<string, string> = { contacts: 'contactId', deals: 'dealId', companies: 'companyId', activities: 'activityId', pipelines: 'pipelineId', users: 'userId', 'custom-fields': 'fieldId' };
+  const resource: Record<string, string> = {
+    contacts: 'contactId',
+    deals: 'dealId',
+    companies: 'companyId',
+    activities: 'activityId',
+    pipelines: 'pipelineId',
+    users: 'userId',
+    'custom-fields': 'fieldId',
+  };
   return path.replace(/^\/api/, '').replace(/\{(\w+)\}/g, (_m, name: string) => {
     if (bad?.name === name) return bad.value;
-    return name === 'id' ? ids[resource[first] ?? 'contactId']! : ids[name] ?? ids.contactId!;
+    return name === 'id' ? ids[resource[first] ?? 'contactId']! : (ids[name] ?? ids.contactId!);
   });
 }
 
@@ -90,9 +124,27 @@ function probesFor(o: Op): Probe[] {
   const json = (v: unknown) => JSON.stringify(v);
 
   for (const name of pathParams) {
-    out.push({ label: 'broken percent-encoding in a path id', method: m, path: fill(o.path, { name, value: '%E0%A4%A' }), body: good === undefined ? undefined : json(good), expect: [400, 404] });
-    out.push({ label: 'NUL as a path id', method: m, path: fill(o.path, { name, value: '%00' }), body: good === undefined ? undefined : json(good), expect: [400, 404] });
-    out.push({ label: 'real id with a trailing NUL', method: m, path: fill(o.path, { name, value: `${fill(`{${name}}`).slice(1)}%00` }), body: good === undefined ? undefined : json(good), expect: [400, 404] });
+    out.push({
+      label: 'broken percent-encoding in a path id',
+      method: m,
+      path: fill(o.path, { name, value: '%E0%A4%A' }),
+      body: good === undefined ? undefined : json(good),
+      expect: [400, 404],
+    });
+    out.push({
+      label: 'NUL as a path id',
+      method: m,
+      path: fill(o.path, { name, value: '%00' }),
+      body: good === undefined ? undefined : json(good),
+      expect: [400, 404],
+    });
+    out.push({
+      label: 'real id with a trailing NUL',
+      method: m,
+      path: fill(o.path, { name, value: `${fill(`{${name}}`).slice(1)}%00` }),
+      body: good === undefined ? undefined : json(good),
+      expect: [400, 404],
+    });
     out.push({ label: 'overlong id', method: m, path: fill(o.path, { name, value: 'a'.repeat(4000) }), expect: [400, 404] });
   }
   const path = fill(o.path);
@@ -104,9 +156,19 @@ function probesFor(o: Op): Probe[] {
   if (queryParams.includes('cursor')) {
     const uuid = '00000000-0000-4000-8000-000000000000';
     for (const sortText of ['\u0000', '2026-01-01\u0000', 'x'.repeat(399), '1e999999', '']) {
-      out.push({ label: 'cursor carrying a bad sort value', method: m, path: `${path}?cursor=${Buffer.from(JSON.stringify([sortText, uuid])).toString('base64url')}`, expect: [400] });
+      out.push({
+        label: 'cursor carrying a bad sort value',
+        method: m,
+        path: `${path}?cursor=${Buffer.from(JSON.stringify([sortText, uuid])).toString('base64url')}`,
+        expect: [400],
+      });
     }
-    out.push({ label: 'cursor of the wrong shape', method: m, path: `${path}?cursor=${Buffer.from('{"a":1}').toString('base64url')}`, expect: [400] });
+    out.push({
+      label: 'cursor of the wrong shape',
+      method: m,
+      path: `${path}?cursor=${Buffer.from('{"a":1}').toString('base64url')}`,
+      expect: [400],
+    });
   }
   if (m === 'GET') {
     out.push({ label: 'NUL in an undocumented query key', method: m, path: `${path}?%00=1`, code: 'VALIDATION_FAILED', expect: [400] });
@@ -115,33 +177,124 @@ function probesFor(o: Op): Probe[] {
   if (!bodySchema) return out;
 
   for (const at of stringPaths(good)) {
-    out.push({ label: `NUL in body ${at.join('.')}`, method: m, path, body: json(setAt(good, at, `${String(at)}\u0000x`)), code: 'VALIDATION_FAILED', expect: [400] });
+    out.push({
+      label: `NUL in body ${at.join('.')}`,
+      method: m,
+      path,
+      body: json(setAt(good, at, `${String(at)}\u0000x`)),
+      code: 'VALIDATION_FAILED',
+      expect: [400],
+    });
   }
   const withProps = (extra: Record<string, unknown>) => json({ ...(good as object), ...extra });
   out.push({ label: 'NUL in a body key', method: m, path, body: withProps({ 'a\u0000': 1 }), code: 'VALIDATION_FAILED', expect: [400] });
   if (bodySchema.properties?.customData) {
-    out.push({ label: 'NUL in a custom field value', method: m, path, body: withProps({ customData: { fz_text: 'a\u0000b' } }), code: 'VALIDATION_FAILED', expect: [400] });
-    out.push({ label: 'NUL in a custom field key', method: m, path, body: withProps({ customData: { 'fz_text\u0000': 'a' } }), code: 'VALIDATION_FAILED', expect: [400] });
-    out.push({ label: 'deeply nested custom field value', method: m, path, body: `{"customData":{"fz_text":${'['.repeat(5000)}${']'.repeat(5000)}}}`, expect: [400] });
+    out.push({
+      label: 'NUL in a custom field value',
+      method: m,
+      path,
+      body: withProps({ customData: { fz_text: 'a\u0000b' } }),
+      code: 'VALIDATION_FAILED',
+      expect: [400],
+    });
+    out.push({
+      label: 'NUL in a custom field key',
+      method: m,
+      path,
+      body: withProps({ customData: { 'fz_text\u0000': 'a' } }),
+      code: 'VALIDATION_FAILED',
+      expect: [400],
+    });
+    out.push({
+      label: 'deeply nested custom field value',
+      method: m,
+      path,
+      body: `{"customData":{"fz_text":${'['.repeat(5000)}${']'.repeat(5000)}}}`,
+      expect: [400],
+    });
   }
-  if (bodySchema.properties?.tags) out.push({ label: 'NUL in a tag', method: m, path, body: withProps({ tags: ['ok', 'b\u0000d'] }), code: 'VALIDATION_FAILED', expect: [400] });
+  if (bodySchema.properties?.tags)
+    out.push({ label: 'NUL in a tag', method: m, path, body: withProps({ tags: ['ok', 'b\u0000d'] }), code: 'VALIDATION_FAILED', expect: [400] });
   const raw = Buffer.from(json(good));
-  out.push({ label: 'gzip header, garbage body', method: m, path, body: Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0]), Buffer.from('not really gzip')]), headers: { 'content-encoding': 'gzip' }, expect: [400] });
+  out.push({
+    label: 'gzip header, garbage body',
+    method: m,
+    path,
+    body: Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0]), Buffer.from('not really gzip')]),
+    headers: { 'content-encoding': 'gzip' },
+    expect: [400],
+  });
   out.push({ label: 'Content-Encoding gzip, plain body', method: m, path, body: raw, headers: { 'content-encoding': 'gzip' }, expect: [400] });
   out.push({ label: 'deflate garbage', method: m, path, body: Buffer.from('garbage!'), headers: { 'content-encoding': 'deflate' }, expect: [400] });
-  out.push({ label: 'brotli garbage', method: m, path, body: Buffer.from([0xff, 0xff, 0xff, 0xff]), headers: { 'content-encoding': 'br' }, expect: [400] });
-  out.push({ label: 'truncated gzip', method: m, path, body: zlib.gzipSync(raw).subarray(0, 12), headers: { 'content-encoding': 'gzip' }, expect: [400] });
-  out.push({ label: 'unknown Content-Encoding', method: m, path, body: raw, headers: { 'content-encoding': 'x-compress-9000' }, code: 'UNSUPPORTED_MEDIA_TYPE', expect: [415] });
-  out.push({ label: 'gzip of a body with NUL', method: m, path, body: zlib.gzipSync(Buffer.from(json(setAt(good, stringPaths(good)[0] ?? ['x'], 'a\u0000')))), headers: { 'content-encoding': 'gzip' }, code: 'VALIDATION_FAILED', expect: [400] });
-  out.push({ label: 'gzip bomb', method: m, path, body: zlib.gzipSync(Buffer.from(`{"x":"${'a'.repeat(5_000_000)}"}`)), headers: { 'content-encoding': 'gzip' }, expect: [413] });
+  out.push({
+    label: 'brotli garbage',
+    method: m,
+    path,
+    body: Buffer.from([0xff, 0xff, 0xff, 0xff]),
+    headers: { 'content-encoding': 'br' },
+    expect: [400],
+  });
+  out.push({
+    label: 'truncated gzip',
+    method: m,
+    path,
+    body: zlib.gzipSync(raw).subarray(0, 12),
+    headers: { 'content-encoding': 'gzip' },
+    expect: [400],
+  });
+  out.push({
+    label: 'unknown Content-Encoding',
+    method: m,
+    path,
+    body: raw,
+    headers: { 'content-encoding': 'x-compress-9000' },
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    expect: [415],
+  });
+  out.push({
+    label: 'gzip of a body with NUL',
+    method: m,
+    path,
+    body: zlib.gzipSync(Buffer.from(json(setAt(good, stringPaths(good)[0] ?? ['x'], 'a\u0000')))),
+    headers: { 'content-encoding': 'gzip' },
+    code: 'VALIDATION_FAILED',
+    expect: [400],
+  });
+  out.push({
+    label: 'gzip bomb',
+    method: m,
+    path,
+    body: zlib.gzipSync(Buffer.from(`{"x":"${'a'.repeat(5_000_000)}"}`)),
+    headers: { 'content-encoding': 'gzip' },
+    expect: [413],
+  });
   out.push({ label: 'unknown charset', method: m, path, body: raw, headers: { 'content-type': 'application/json; charset=klingon' }, expect: [415] });
-  out.push({ label: 'invalid UTF-8 bytes', method: m, path, body: Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xc3, 0x28, 0xa0, 0xa1, 0xf0, 0x28, 0x8c, 0x28]), Buffer.from('"}')]), expect: [200, 201, 204, 400, 401, 404, 409, 422] });
+  out.push({
+    label: 'invalid UTF-8 bytes',
+    method: m,
+    path,
+    body: Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xc3, 0x28, 0xa0, 0xa1, 0xf0, 0x28, 0x8c, 0x28]), Buffer.from('"}')]),
+    expect: [200, 201, 204, 400, 401, 404, 409, 422],
+  });
   out.push({ label: 'malformed JSON', method: m, path, body: '{"a":', code: 'VALIDATION_FAILED', expect: [400] });
-  out.push({ label: 'raw NUL byte inside a JSON string', method: m, path, body: Buffer.from('{"name":"a\u0000b"}'), code: 'VALIDATION_FAILED', expect: [400] });
+  out.push({
+    label: 'raw NUL byte inside a JSON string',
+    method: m,
+    path,
+    body: Buffer.from('{"name":"a\u0000b"}'),
+    code: 'VALIDATION_FAILED',
+    expect: [400],
+  });
   out.push({ label: 'deeply nested JSON', method: m, path, body: `${'['.repeat(100_000)}${']'.repeat(100_000)}`, expect: [400] });
   out.push({ label: 'deeply nested objects', method: m, path, body: `${'{"a":'.repeat(40_000)}1${'}'.repeat(40_000)}`, expect: [400] });
   out.push({ label: 'huge JSON', method: m, path, body: json({ ...(good as object), junk: 'x'.repeat(400_000) }), expect: [413] });
-  out.push({ label: 'lone surrogates', method: m, path, body: raw.toString().replace(/"fuzz"/, '"\\ud800\\udc00\\udfff"'), expect: [200, 201, 204, 400, 401, 404, 409, 422] });
+  out.push({
+    label: 'lone surrogates',
+    method: m,
+    path,
+    body: raw.toString().replace(/"fuzz"/, '"\\ud800\\udc00\\udfff"'),
+    expect: [200, 201, 204, 400, 401, 404, 409, 422],
+  });
   return out;
 }
 
@@ -156,12 +309,21 @@ beforeAll(async () => {
   const deal = await admin.post('/deals', { name: 'Fuzz deal', pipelineId: org.pipelineId, contactId: contact.body.id });
   const activity = await admin.post('/activities', { type: 'NOTE', contactId: contact.body.id, subject: 'x' });
   Object.assign(ids, {
-    fieldId: f.body.id, companyId: company.body.id, contactId: contact.body.id, dealId: deal.body.id, activityId: activity.body.id,
-    pipelineId: org.pipelineId, stageId: org.stages[1]!.id, userId: org.rep2.id, managerId: org.manager.id, ownerId: org.admin.id,
+    fieldId: f.body.id,
+    companyId: company.body.id,
+    contactId: contact.body.id,
+    dealId: deal.body.id,
+    activityId: activity.body.id,
+    pipelineId: org.pipelineId,
+    stageId: org.stages[1]!.id,
+    userId: org.rep2.id,
+    managerId: org.manager.id,
+    ownerId: org.admin.id,
   });
   const doc = (await new Api(node.url).get('/openapi.json')).body;
   ops = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, op]) => ({ method, path, op })));
+    Object.entries(methods).map(([method, op]) => ({ method, path, op })),
+  );
 });
 
 async function send(base: string, token: string, p: Probe) {
@@ -171,7 +333,11 @@ async function send(base: string, token: string, p: Probe) {
   const r = await fetch(`${base}/api${p.path}`, { method: p.method, headers, body: body0 });
   const text = await r.text();
   let body: any = text;
-  try { body = JSON.parse(text); } catch { /* stays text */ }
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* stays text */
+  }
   return { status: r.status, body };
 }
 
@@ -188,11 +354,22 @@ describe('fuzzed bad input over every documented route', () => {
         const token = p.path.startsWith('/auth/logout') ? 'not-a-session' : ctx.org.admin.token;
         const r = await send(ctx.node.url, token, p);
         const where = `${p.method} ${p.path.slice(0, 90)} [${p.label}] → ${r.status} ${JSON.stringify(r.body).slice(0, 160)}`;
-        if (r.status >= 500) { failures.push(`5xx: ${where}`); continue; }
+        if (r.status >= 500) {
+          failures.push(`5xx: ${where}`);
+          continue;
+        }
         if (r.status >= 400) {
-          const shapeOk = r.body && typeof r.body === 'object' && Object.keys(r.body).join() === 'error'
-            && Object.keys(r.body.error).sort().join() === 'code,details,message' && typeof r.body.error.code === 'string' && typeof r.body.error.message === 'string';
-          if (!shapeOk) { failures.push(`shape: ${where}`); continue; }
+          const shapeOk =
+            r.body &&
+            typeof r.body === 'object' &&
+            Object.keys(r.body).join() === 'error' &&
+            Object.keys(r.body.error).sort().join() === 'code,details,message' &&
+            typeof r.body.error.code === 'string' &&
+            typeof r.body.error.message === 'string';
+          if (!shapeOk) {
+            failures.push(`shape: ${where}`);
+            continue;
+          }
         }
         // Auth is checked before the body, so a logout probe with a dead session is a 401, which is the truth.
         if (p.path.startsWith('/auth/logout') && r.status === 401) continue;

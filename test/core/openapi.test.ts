@@ -51,7 +51,11 @@ describe('the OpenAPI document', () => {
         // deleted; logout gets a dead token so the admin's session survives.
         const url = operationUrl(path.replace(/\{\w+\}/g, fake));
         const token = path.endsWith('/auth/logout') ? 'dead' : ctx.org.admin.token;
-        const r = await fetch(url, { method: method.toUpperCase(), headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: method === 'get' ? undefined : '{}' });
+        const r = await fetch(url, {
+          method: method.toUpperCase(),
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: method === 'get' ? undefined : '{}',
+        });
         const type = r.headers.get('content-type') ?? '';
         const text = await r.text();
         const body = type.includes('json') && text ? JSON.parse(text) : null;

@@ -14,7 +14,11 @@ import { noteClient, synced } from '../notes/helpers.js';
  */
 const ctx = useNodeWithOrg('upgrade', { extensions: () => [realtimeExtension(), notesExtension()] });
 
-interface RawAnswer { head: string; closed: boolean; ms: number }
+interface RawAnswer {
+  head: string;
+  closed: boolean;
+  ms: number;
+}
 
 /** A raw TCP upgrade request; resolves with what came back within `waitMs` and whether the server closed. */
 function rawUpgrade(base: string, path: string, waitMs = 1_000): Promise<RawAnswer> {
@@ -24,12 +28,21 @@ function rawUpgrade(base: string, path: string, waitMs = 1_000): Promise<RawAnsw
     const s = net.connect(Number(port), hostname);
     let data = '';
     let done = false;
-    const finish = (closed: boolean) => { if (done) return; done = true; s.destroy(); resolve({ head: data, closed, ms: Date.now() - t0 }); };
-    s.on('data', (d) => { data += d.toString('latin1'); });
+    const finish = (closed: boolean) => {
+      if (done) return;
+      done = true;
+      s.destroy();
+      resolve({ head: data, closed, ms: Date.now() - t0 });
+    };
+    s.on('data', (d) => {
+      data += d.toString('latin1');
+    });
     s.on('close', () => finish(true));
     s.on('error', () => finish(true));
     setTimeout(() => finish(false), waitMs);
-    s.write(`GET ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+    s.write(
+      `GET ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+    );
   });
 }
 
@@ -60,14 +73,26 @@ describe('WebSocket upgrades', () => {
       await synced(note);
       note.text.insert(0, 'still works');
       expect(note.text.toString()).toBe('still works');
-    } finally { note.destroy(); }
+    } finally {
+      note.destroy();
+    }
   });
 });
 
 describe('the last-resort upgrade listener', () => {
   const servers: http.Server[] = [];
-  afterAll(async () => { for (const s of servers) await new Promise((r) => { s.close(r); s.closeAllConnections(); }); });
-  const listen = async (s: http.Server) => { servers.push(s); await new Promise<void>((r) => s.listen(0, '127.0.0.1', r)); return `http://127.0.0.1:${(s.address() as net.AddressInfo).port}`; };
+  afterAll(async () => {
+    for (const s of servers)
+      await new Promise((r) => {
+        s.close(r);
+        s.closeAllConnections();
+      });
+  });
+  const listen = async (s: http.Server) => {
+    servers.push(s);
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(s.address() as net.AddressInfo).port}`;
+  };
 
   it('answers 404 on a node without realtime or notes, even on their paths', async () => {
     const bare = await startNode({ databaseUrl: ctx.db.url });
@@ -77,12 +102,16 @@ describe('the last-resort upgrade listener', () => {
         expect(r.head, path).toMatch(/^HTTP\/1\.1 404 /);
         expect(r.closed, path).toBe(true);
       }
-    } finally { await bare.close(); }
+    } finally {
+      await bare.close();
+    }
   });
 
   it('gives an owned path its handler time, then 503 when the handler never answers', async () => {
     const s = http.createServer();
-    s.on('upgrade', () => { /* a handler for /yjs/ that has stalled */ });
+    s.on('upgrade', () => {
+      /* a handler for /yjs/ that has stalled */
+    });
     answerUnclaimedUpgrades(s, { graceMs: 300 });
     const url = await listen(s);
     const r = await rawUpgrade(url, '/yjs/x', 2_000);
@@ -93,7 +122,10 @@ describe('the last-resort upgrade listener', () => {
 
   it('leaves a socket alone once another listener has answered it', async () => {
     const s = http.createServer();
-    s.on('upgrade', (_req, socket) => { socket.write('HTTP/1.1 418 Teapot\r\nConnection: close\r\n\r\n'); setTimeout(() => socket.end(), 200); });
+    s.on('upgrade', (_req, socket) => {
+      socket.write('HTTP/1.1 418 Teapot\r\nConnection: close\r\n\r\n');
+      setTimeout(() => socket.end(), 200);
+    });
     answerUnclaimedUpgrades(s);
     const url = await listen(s);
     const r = await rawUpgrade(url, '/elsewhere', 1_000);
