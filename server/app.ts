@@ -26,6 +26,8 @@ import { dealRoutes } from './deals/deal.routes.js';
 import { pipelineRoutes } from './pipelines/pipeline.routes.js';
 import { activityRoutes } from './activities/activity.routes.js';
 import { customFieldRoutes } from './custom-fields/custom-field.routes.js';
+import { auditRoutes } from './consumers/audit.routes.js';
+import { jobRoutes } from './jobs/job.routes.js';
 import type { PulseContext, PulseExtension } from './extension.js';
 import { EventFeed } from './events/feed.js';
 
@@ -101,6 +103,8 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
   pipelineRoutes(priv, services.pipelines, services.deals);
   activityRoutes(priv, services.activities);
   customFieldRoutes(priv, services.customFields);
+  auditRoutes(priv, wp);
+  jobRoutes(priv, wp);
 
   app.use('/api', pub);
   app.use('/api', requireAuth(services.auth), priv);
