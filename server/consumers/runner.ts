@@ -22,6 +22,8 @@ export class ConsumerRunner {
   private again = false;
   private closed = false;
   private lastEnsure = 0;
+  /** Tenants known to have a cursor row: a wake-up for any other tenant makes the next pump create cursors first. */
+  private known = new Set<string>();
   private readonly types: Set<string> | null;
   delivered = 0;
   failures = 0;
@@ -57,11 +59,13 @@ export class ConsumerRunner {
     try {
       const now = Date.now();
       // New tenants get their cursor here; once per poll period is plenty.
-      if (now - this.lastEnsure >= this.opts.pollMs || this.woken.size) {
+      if (now - this.lastEnsure >= this.opts.pollMs || [...this.woken].some((t) => !this.known.has(t))) {
         this.lastEnsure = now;
         await ensureCursors(this.em(), this.consumer.name, this.consumer.startAt === 'now');
       }
-      const due = new Set([...this.woken, ...(await dueTenants(this.em(), this.consumer.name, 500))]);
+      const listed = await dueTenants(this.em(), this.consumer.name, 500);
+      for (const t of listed) this.known.add(t);
+      const due = new Set([...this.woken, ...listed]);
       this.woken.clear();
       for (const t of due) {
         if (this.closed) break;
@@ -97,6 +101,7 @@ export class ConsumerRunner {
       return await this.em().transactional(async (em) => {
         const cur = await lockCursor(em as Em, c.name, tenantId);
         if (!cur) return 'locked';
+        this.known.add(tenantId);
         const events = await nextEvents(em as Em, tenantId, Number(cur.last_seq), size);
         if (!events.length) return 'idle';
         const facts = events.filter((e) => this.handles(e.type, e.kind));

@@ -40,7 +40,8 @@ async function spawn(name: string, probe: Record<string, unknown>) {
 /** `n` contact.created facts, a few at a time. */
 async function writeFacts(org: Org, n: number, tag: string) {
   for (let i = 0; i < n; i += 8) {
-    await Promise.all(Array.from({ length: Math.min(8, n - i) }, (_, k) => org.rep1.api.post('/contacts', { firstName: `${tag}${i + k}` })));
+    const rs = await Promise.all(Array.from({ length: Math.min(8, n - i) }, (_, k) => org.rep1.api.post('/contacts', { firstName: `${tag}${i + k}` })));
+    for (const r of rs) if (r.status !== 201) throw new Error(`contact create failed: ${r.status} ${JSON.stringify(r.body)}`);
   }
 }
 
