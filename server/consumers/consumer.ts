@@ -10,6 +10,8 @@ export interface ConsumerContext {
    * The transaction that holds this (consumer, tenant) pair's cursor lock and advances the cursor when
    * the handler returns. Database writes made through it commit together with the cursor (and roll
    * back with it when the handler throws), so a database-only consumer is effectively exactly-once.
+   * Use this one, not a fresh entity manager: on the embedded PGlite there is a single connection,
+   * and a second one would wait for this very transaction to end.
    */
   em: Em;
   log: Logger;
