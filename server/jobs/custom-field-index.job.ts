@@ -18,6 +18,8 @@ export function customFieldIndexJob(wp: WritePath, fields: CustomFieldService): 
     actor: 'custom-field-index',
     retryLimit: 3,
     retryDelaySeconds: 2,
+    // A concurrent build on a big table takes a while; a node that died mid-build is noticed after this.
+    expireInSeconds: 30 * 60,
     async run(data, job) {
       job.progress({ total: 1, done: 0 });
       const row = await one(wp.read(), 'select * from custom_fields where id = ? and tenant_id = ?', [data.fieldId, data.tenantId]);

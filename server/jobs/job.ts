@@ -24,5 +24,7 @@ export interface JobKind<D = any> {
   /** Retries after the first failure (default 3), the first delay in seconds (default 1), doubling. */
   retryLimit?: number;
   retryDelaySeconds?: number;
+  /** How long one run may take before pg-boss counts it as failed (a node that died mid-run) and retries it (default 15 min). */
+  expireInSeconds?: number;
   run(data: D, job: JobControl): Promise<void>;
 }

@@ -52,7 +52,7 @@ export class Jobs {
   }
 
   private async listen(k: JobKind): Promise<void> {
-    const options = { retryLimit: k.retryLimit ?? 3, retryDelay: k.retryDelaySeconds ?? 1, retryBackoff: true };
+    const options = { retryLimit: k.retryLimit ?? 3, retryDelay: k.retryDelaySeconds ?? 1, retryBackoff: true, expireInSeconds: k.expireInSeconds ?? 15 * 60 };
     if (!(await this.boss.getQueue(k.kind))) {
       // Nodes starting together may race to create it; the loser finds it there.
       try { await this.boss.createQueue(k.kind, { name: k.kind, ...options }); } catch (err) { if (!(await this.boss.getQueue(k.kind))) throw err; }
@@ -69,7 +69,7 @@ export class Jobs {
     const id = crypto.randomUUID();
     await insertJob(this.wp.read(), { id, tenantId: starter.tenantId, kind, startedBy: starter.userId, data });
     try {
-      await this.boss.send(kind, { jobId: id }, { id, retryLimit: k.retryLimit ?? 3, retryDelay: k.retryDelaySeconds ?? 1, retryBackoff: true });
+      await this.boss.send(kind, { jobId: id }, { id, retryLimit: k.retryLimit ?? 3, retryDelay: k.retryDelaySeconds ?? 1, retryBackoff: true, expireInSeconds: k.expireInSeconds ?? 15 * 60 });
     } catch (err) {
       await saveJob(this.wp.read(), { id, kind, status: 'failed', total: 0, done: 0, failed: 0, error: 'could not be queued' });
       throw err;

@@ -15,6 +15,7 @@ import { rows, type Em } from '../../server/db/sql.js';
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let node: TestNode;
 let realtime: ReturnType<typeof realtimeExtension>;
+let consumers: ReturnType<typeof consumersExtension>;
 let good: Org;
 let bad: Org;
 const failing = new Set<string>();
@@ -45,7 +46,8 @@ beforeAll(async () => {
   };
   realtime = realtimeExtension({ redisUrl: null, overdueEveryMs: 0, pruneEveryMs: 60 * 60_000 });
   const off: Consumer = { name: 'switched-off', types: 'all', enabled: false, async handle() { throw new Error('never runs'); } };
-  node = await startNode({ databaseUrl: db.url, extensions: () => [realtime, consumersExtension({ consumers: [flakyAudit, picky, off], pollMs: 200 })] });
+  consumers = consumersExtension({ consumers: [flakyAudit, picky, off], pollMs: 200 });
+  node = await startNode({ databaseUrl: db.url, extensions: () => [realtime, consumers] });
   good = await createOrg(node.url, 'good');
   bad = await createOrg(node.url, 'bad');
   good.tenantId = await tenantOf(good);
@@ -91,6 +93,22 @@ describe('durable consumers', () => {
     expect((await q(`select attempts from consumer_cursors where consumer = 'picky' and tenant_id = ?`, [bad.tenantId]))[0].attempts).toBe(0);
   });
 
+  it("a consumer declaring startAt 'now' starts each tenant at its current seq; others start at 0", async () => {
+    const got: number[] = [];
+    const late: Consumer = { name: 'late', types: ['contact.created'], startAt: 'now', async handle(events) { got.push(...events.map((e) => e.seq)); } };
+    const from = await seq(good.tenantId);
+    consumers.registry.register(late);
+    await until(async () => (await cursor('late', good.tenantId)) >= from, 'the late consumer to get its cursor');
+    expect(await cursor('late', good.tenantId)).toBe(from);
+    const c = await good.rep1.api.post('/contacts', { firstName: 'After' });
+    expect(c.status).toBe(201);
+    await until(async () => (await cursor('late', good.tenantId)) === (await seq(good.tenantId)), 'the late consumer to catch up');
+    expect(got).toHaveLength(1);
+    expect(got[0]).toBeGreaterThan(from);
+    expect(await cursor('audit', good.tenantId)).toBeGreaterThan(from);
+    expect(await q(`select 1 from audit_log where tenant_id = ? and seq <= ?`, [good.tenantId, from])).not.toEqual([]);
+  });
+
   it('pruning past retention never drops facts an enabled consumer has not passed', async () => {
     failing.add(bad.tenantId);
     const held = await cursor('picky', bad.tenantId);
@@ -107,6 +125,6 @@ describe('durable consumers', () => {
     failing.delete(bad.tenantId);
     await until(async () => (await cursor('picky', bad.tenantId)) === badEnd, 'the consumer to pass the kept events');
     // A disabled consumer holds nothing back.
-    expect(enabledConsumers(node.pulse.wp).sort()).toEqual(['audit', 'picky']);
+    expect(enabledConsumers(node.pulse.wp).sort()).toEqual(['audit', 'late', 'picky']);
   });
 });
