@@ -1,5 +1,5 @@
 import type { CommittedEvent } from '../events/outbox.js';
-import { toEvent } from '../realtime/outbox-queries.js';
+import { eventsBetween } from '../realtime/outbox-queries.js';
 import { one, rows, run, pgArray, type Em } from '../db/sql.js';
 
 /** SQL over `consumer_cursors`: one row per (consumer, tenant), the last seq the consumer has passed. */
@@ -33,12 +33,7 @@ export async function lockCursor(em: Em, consumer: string, tenantId: string): Pr
 }
 
 /** The tenant's outbox rows after `after`, facts and notices alike (notices only move the cursor). */
-export async function nextEvents(em: Em, tenantId: string, after: number, limit: number): Promise<CommittedEvent[]> {
-  const r = await rows(em, `select tenant_id, seq, kind, type, entity_type, entity_id, payload, to_jsonb(audience) as audience, created_at,
-      actor_kind, actor_id, actor_name, request_id, before, to_jsonb(changed) as changed
-      from outbox_events where tenant_id = ? and seq > ? order by seq limit ?`, [tenantId, after, limit]);
-  return r.map(toEvent);
-}
+export const nextEvents = (em: Em, tenantId: string, after: number, limit: number): Promise<CommittedEvent[]> => eventsBetween(em, tenantId, after, null, limit);
 
 /** Moves the cursor past a delivered batch; last_error stays as history (health shows it), attempts reset. */
 export async function advance(em: Em, consumer: string, tenantId: string, lastSeq: number): Promise<void> {
