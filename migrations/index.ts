@@ -6,6 +6,7 @@ import { Migration20261125111325 } from './Migration20261125111325.js';
 import { Migration20261202070000 } from './Migration20261202070000.js';
 import { Migration20261202071500 } from './Migration20261202071500.js';
 import { Migration20261202073000 } from './Migration20261202073000.js';
+import { Migration20261202080000 } from './Migration20261202080000.js';
 
 export const migrationsList = [
   { name: 'Migration20261125103713', class: Migration20261125103713 },
@@ -14,4 +15,5 @@ export const migrationsList = [
   { name: 'Migration20261202070000', class: Migration20261202070000 },
   { name: 'Migration20261202071500', class: Migration20261202071500 },
   { name: 'Migration20261202073000', class: Migration20261202073000 },
+  { name: 'Migration20261202080000', class: Migration20261202080000 },
 ];

@@ -29,6 +29,8 @@ import { pipelineRoutes } from './pipelines/pipeline.routes.js';
 import { activityRoutes } from './activities/activity.routes.js';
 import { customFieldRoutes } from './custom-fields/custom-field.routes.js';
 import { settingsRoutes } from './settings/settings.routes.js';
+import { auditRoutes } from './consumers/audit.routes.js';
+import { jobRoutes } from './jobs/job.routes.js';
 import type { PulseContext, PulseExtension } from './extension.js';
 import { EventFeed } from './events/feed.js';
 import { one } from './db/sql.js';
@@ -120,6 +122,8 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
   activityRoutes(priv, services.activities);
   customFieldRoutes(priv, services.customFields);
   settingsRoutes(priv, services.settings);
+  auditRoutes(priv, wp);
+  jobRoutes(priv, wp);
 
   app.use('/api', pub);
   app.use('/api', requireAuth(services.auth), priv);

@@ -1,5 +1,5 @@
 import type {
-  ActivityRecord, CompanyRecord, ContactRecord, CustomFieldRecord, DealRecord, PipelineRecord, ShareRecord, UserRecord,
+  JobRecord, ActivityRecord, CompanyRecord, ContactRecord, CustomFieldRecord, DealRecord, PipelineRecord, ShareRecord, UserRecord,
 } from './schemas.js';
 
 /**
@@ -23,7 +23,7 @@ export type FactType = (typeof FactTypes)[number];
  * Per-user delivery notices: not facts about the data but about what one user may now see or should
  * be told. They are pushed and replayed like facts (same seq), and durable consumers skip them.
  */
-export const NoticeTypes = ['access.lost', 'access.granted', 'inbox.updated'] as const;
+export const NoticeTypes = ['access.lost', 'access.granted', 'inbox.updated', 'job.progress'] as const;
 export type NoticeType = (typeof NoticeTypes)[number];
 
 export const DomainEvents = [...FactTypes, ...NoticeTypes] as const;
@@ -73,6 +73,8 @@ export interface EventData {
   'customField.created': CustomFieldRecord; 'customField.updated': CustomFieldRecord;
   'settings.updated': TenantSettings;
   'access.lost': AccessLost; 'access.granted': AccessGranted; 'inbox.updated': InboxUpdated;
+  /** A background job's public record (GET /api/jobs/:id), to the user who started it: at most ~1/s while it runs, and once at the end. */
+  'job.progress': JobRecord;
 }
 
 /**

@@ -184,6 +184,29 @@ export const ActivityListQuery = ListQuery.extend({ type: ActivityType.optional(
 export const TimelineQuery = ListQuery.extend({ type: ActivityType.optional() });
 export const BoardQuery = z.object({ ownerId: z.union([Id, z.literal('me'), z.literal('team')]).optional() });
 
+// ---------- audit log and background jobs
+export const AuditQuery = z.object({
+  entityType: z.string().trim().min(1).max(40).optional(),
+  entityId: Id.optional(),
+  /** Keyset cursor: entries with a smaller seq than this (the previous page's nextCursor). */
+  before: z.coerce.number().int().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export const AuditEntry = z.object({
+  seq: z.number(), at: z.string(), type: z.string(), entityType: z.string(), entityId: z.string(),
+  actor: z.object({ kind: z.enum(['user', 'apiKey', 'system']), id: z.string().nullable(), name: z.string() }),
+  requestId: z.string().nullable(),
+  /** Field names an update changed (custom fields as `customData.<name>`); null for creations and deletions. */
+  changed: z.array(z.string()).nullable(),
+  /** The changed fields' previous values (updates), or the deleted record's ref (deletions). */
+  before: z.record(z.string(), z.unknown()).nullable(),
+  /** The changed fields' new values (updates), or the created record (creations). */
+  after: z.record(z.string(), z.unknown()).nullable(),
+});
+export const JobStatus = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
+export const JobRecord = z.object({ id: z.string(), kind: z.string(), status: JobStatus, total: z.number(), done: z.number(), failed: z.number(), error: z.string().nullable() });
+export const CustomFieldWriteResult = CustomFieldRecord.extend({ jobId: z.string().nullable() });
+
 export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown() }) });
 
 export type UserRecord = z.infer<typeof UserRecord>;
@@ -220,3 +243,6 @@ export const TenantSettings = z.object({
 }).strict();
 export const TenantSettingsPatch = TenantSettings.partial().strict().refine((p) => Object.keys(p).length > 0, 'send at least one setting');
 export type TenantSettingsRecord = z.infer<typeof TenantSettings>;
+export type AuditEntry = z.infer<typeof AuditEntry>;
+export type JobRecord = z.infer<typeof JobRecord>;
+export type JobStatus = z.infer<typeof JobStatus>;

@@ -81,8 +81,15 @@ export async function customFilters(em: Em, tenantId: string, entityType: Entity
   return { sql: parts.join(' and '), params };
 }
 
+/** Starts the background job that builds a field's index; returns the job id (see server/jobs). */
+export type IndexJobStarter = (v: Viewer, f: CustomFieldRecord) => Promise<string>;
+
 export class CustomFieldService {
+  private indexJobs: IndexJobStarter | null = null;
   constructor(private wp: WritePath, private log: Logger, private embedded = false) {}
+
+  /** With a job runner (the jobs extension), index builds run as retried jobs; without one they run inline. */
+  useJobs(start: IndexJobStarter): void { this.indexJobs = start; }
 
   async list(v: Viewer, entityType?: EntityType): Promise<CustomFieldRecord[]> {
     const em = this.wp.read();
@@ -92,7 +99,7 @@ export class CustomFieldService {
     return r.map(toCustomField);
   }
 
-  async create(v: Viewer, input: z.output<typeof CustomFieldCreateInput>): Promise<CustomFieldRecord> {
+  async create(v: Viewer, input: z.output<typeof CustomFieldCreateInput>): Promise<CustomFieldRecord & { jobId: string | null }> {
     if (v.role !== 'ADMIN') throw forbidden('Only an admin can define custom fields');
     const id = crypto.randomUUID();
     const rec = await this.wp.write(v, async (tx) => {
@@ -104,11 +111,10 @@ export class CustomFieldService {
       tx.emit('customField.created', 'customField', id, rec, await adminsAndAll(tx.em, v.tenantId));
       return rec;
     });
-    if (rec.indexed) await this.createIndex(v.tenantId, rec);
-    return rec;
+    return { ...rec, jobId: rec.indexed ? await this.index(v, rec) : null };
   }
 
-  async patch(v: Viewer, id: string, input: z.output<typeof CustomFieldPatchInput>): Promise<CustomFieldRecord> {
+  async patch(v: Viewer, id: string, input: z.output<typeof CustomFieldPatchInput>): Promise<CustomFieldRecord & { jobId: string | null }> {
     if (v.role !== 'ADMIN') throw forbidden('Only an admin can change custom fields');
     const rec = await this.wp.write(v, async (tx) => {
       const cur = await one(tx.em, 'select * from custom_fields where id = ? and tenant_id = ? for update', [id, v.tenantId]);
@@ -121,8 +127,13 @@ export class CustomFieldService {
       tx.emit('customField.updated', 'customField', id, rec, await adminsAndAll(tx.em, v.tenantId));
       return rec;
     });
-    if (input.indexed) await this.createIndex(v.tenantId, rec);
-    return rec;
+    return { ...rec, jobId: input.indexed ? await this.index(v, rec) : null };
+  }
+
+  private async index(v: Viewer, f: CustomFieldRecord): Promise<string | null> {
+    if (this.indexJobs) return this.indexJobs(v, f);
+    await this.createIndex(v.tenantId, f);
+    return null;
   }
 
   /**
@@ -130,7 +141,7 @@ export class CustomFieldService {
    * builds (which is why it cannot run inside the write transaction). Partial per tenant: each
    * tenant's fields are its own.
    */
-  private async createIndex(tenantId: string, f: CustomFieldRecord): Promise<void> {
+  async createIndex(tenantId: string, f: CustomFieldRecord): Promise<void> {
     const table = TABLE[f.entityType];
     const name = `cf_${tenantId.replace(/-/g, '').slice(0, 12)}_${table}_${f.fieldName}`.slice(0, 63);
     const ddl = (mode: string) => `create index ${mode} if not exists "${name}" on "${table}" ((custom_data ->> '${f.fieldName}')) where tenant_id = '${tenantId}'`;

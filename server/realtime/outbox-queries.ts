@@ -77,7 +77,14 @@ export async function markPublished(em: Em, events: CommittedEvent[]): Promise<v
   }
 }
 
-/** Drops events past the replay window; clients further behind than that get resync.required. */
-export async function prune(em: Em, retentionMs: number): Promise<number> {
-  return run(em, `delete from outbox_events where created_at < now() - (? * interval '1 millisecond')`, [retentionMs]);
+/**
+ * Drops events past the replay window; clients further behind than that get resync.required. It never
+ * drops what an enabled durable consumer has not passed: per tenant only seq <= the smallest cursor of
+ * `consumers`, and a tenant missing a cursor for one of them keeps everything.
+ */
+export async function prune(em: Em, retentionMs: number, consumers: readonly string[] = []): Promise<number> {
+  if (!consumers.length) return run(em, `delete from outbox_events where created_at < now() - (? * interval '1 millisecond')`, [retentionMs]);
+  return run(em, `delete from outbox_events o where o.created_at < now() - (? * interval '1 millisecond')
+      and o.seq <= coalesce((select case when count(*) = ? then min(c.last_seq) end from consumer_cursors c
+        where c.tenant_id = o.tenant_id and c.consumer = any(?::text[])), 0)`, [retentionMs, consumers.length, pgArray(consumers)]);
 }

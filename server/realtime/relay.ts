@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import type { Bus } from './bus.js';
 import type { Sequencer } from './sequencer.js';
 import { markPublished, prune, unpublished } from './outbox-queries.js';
+import { enabledConsumers } from '../consumers/consumers.extension.js';
 
 export interface RelayOptions {
   /** Unpublished events older than this are someone else's failure: publish them again. */
@@ -73,7 +74,7 @@ export class Relay {
       }
       if (now - this.lastPrune >= this.opts.pruneEveryMs) {
         this.lastPrune = now;
-        const n = await prune(this.wp.read(), this.opts.retentionMs);
+        const n = await prune(this.wp.read(), this.opts.retentionMs, enabledConsumers(this.wp));
         if (n) this.log.info({ pruned: n }, 'pruned outbox events past retention');
       }
     } catch (err) {
