@@ -58,14 +58,14 @@ async function main() {
     // Cross-node probes: the editor's client id and clock after the insert; done when the observer has it.
     const pending = clients.map(() => [] as { client: number; clock: number; t0: number }[]);
     const crossNode: number[] = [];
-    clients.forEach((c, i) => c.doc.on('update', () => {
+    for (const [i, c] of clients.entries()) c.doc.on('update', () => {
       const list = pending[i];
       if (!list.length) return;
       const now = performance.now();
       for (let k = list.length - 1; k >= 0; k--) {
         if (Y.getState(c.doc.store, list[k].client) >= list[k].clock) { crossNode.push(now - list[k].t0); list.splice(k, 1); }
       }
-    }));
+    });
 
     const ops: Op[] = [];
     const cursors = clients.map(() => 0);

@@ -12,7 +12,13 @@ export const DEMO_USERS = [
 ];
 
 // A small deterministic generator, so every fresh demo looks the same.
-function rng(seed: number) { return () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32); }
+function rng(seed: number) {
+  let state = seed;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
 
 const FIRST = ['Alex', 'Sam', 'Jordan', 'Taylor', 'Morgan', 'Casey', 'Riley', 'Jamie', 'Avery', 'Quinn', 'Drew', 'Harper', 'Emerson', 'Rowan', 'Sage', 'Kai', 'Noa', 'Lena', 'Omar', 'Yuki'];
 const LAST = ['Garcia', 'Smith', 'Chen', 'Müller', 'Okafor', 'Rossi', 'Novak', 'Silva', 'Kim', 'Dubois', 'Larsen', 'Patel', 'Haddad', 'Costa', 'Ivanova', 'Brown', 'Nakamura', 'Walsh', 'Singh', 'Berg'];

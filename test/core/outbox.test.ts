@@ -24,7 +24,7 @@ describe('outbox', () => {
     const ev = await eventsSince(s0);
     expect(ev.map((e) => e.type)).toEqual(['contact.created', 'deal.created', 'deal.moved', 'activity.created', 'activity.created', 'inbox.updated', 'activity.updated', 'inbox.updated', 'deal.deleted']);
     // Gap-free per tenant.
-    ev.forEach((e, i) => expect(e.seq).toBe(s0 + 1 + i));
+    for (const [i, e] of ev.entries()) expect(e.seq).toBe(s0 + 1 + i);
     expect(ev[0].payload).toEqual(c);
     expect(ev[2].payload).toMatchObject({ ...moved, fromStageId: ctx.org.stages[0].id });
     const ownerSide = [ctx.org.admin.id, ctx.org.manager.id, ctx.org.rep1.id].sort();
