@@ -7,7 +7,8 @@ import PgBoss from 'pg-boss';
 import { createOrm } from '../server/db/orm.js';
 import { bossDb } from '../server/jobs/boss-db.js';
 
-const target = process.argv[2] === 'pg' ? { databaseUrl: process.argv[3] } : { databaseUrl: null, dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'boss-')) };
+const target =
+  process.argv[2] === 'pg' ? { databaseUrl: process.argv[3] } : { databaseUrl: null, dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'boss-')) };
 const orm = await createOrm(target);
 const opts = { db: bossDb(orm), schema: 'pgboss', supervise: true, schedule: false } as PgBoss.ConstructorOptions;
 const ms = (t: number) => Math.round(performance.now() - t);
@@ -29,7 +30,10 @@ let failedOnce = false;
 const finished = new Map<string, number>();
 const waiters = new Map<string, () => void>();
 const worker = await boss.work<{ fail?: boolean }>('bench', { pollingIntervalSeconds: 0.5, batchSize: 1 }, async ([job]) => {
-  if (job.data.fail && !failedOnce) { failedOnce = true; throw new Error('boom'); }
+  if (job.data.fail && !failedOnce) {
+    failedOnce = true;
+    throw new Error('boom');
+  }
   finished.set(job.id, performance.now());
   waiters.get(job.id)?.();
 });

@@ -58,14 +58,18 @@ async function main() {
     // Cross-node probes: the editor's client id and clock after the insert; done when the observer has it.
     const pending = clients.map(() => [] as { client: number; clock: number; t0: number }[]);
     const crossNode: number[] = [];
-    for (const [i, c] of clients.entries()) c.doc.on('update', () => {
-      const list = pending[i];
-      if (!list.length) return;
-      const now = performance.now();
-      for (let k = list.length - 1; k >= 0; k--) {
-        if (Y.getState(c.doc.store, list[k].client) >= list[k].clock) { crossNode.push(now - list[k].t0); list.splice(k, 1); }
-      }
-    });
+    for (const [i, c] of clients.entries())
+      c.doc.on('update', () => {
+        const list = pending[i];
+        if (!list.length) return;
+        const now = performance.now();
+        for (let k = list.length - 1; k >= 0; k--) {
+          if (Y.getState(c.doc.store, list[k].client) >= list[k].clock) {
+            crossNode.push(now - list[k].t0);
+            list.splice(k, 1);
+          }
+        }
+      });
 
     const ops: Op[] = [];
     const cursors = clients.map(() => 0);
@@ -152,9 +156,14 @@ async function main() {
     const bareMs = performance.now() - b0;
     const bareCpu = process.cpuUsage(cpu0);
     const bareBytes = Y.encodeStateAsUpdate(bare).byteLength;
-    const pa = new Y.Doc(); const pb = new Y.Doc();
+    const pa = new Y.Doc();
+    const pb = new Y.Doc();
     const pairLat: number[] = [];
-    pa.on('update', (u: Uint8Array) => { const s = performance.now(); Y.applyUpdate(pb, u); pairLat.push(performance.now() - s); });
+    pa.on('update', (u: Uint8Array) => {
+      const s = performance.now();
+      Y.applyUpdate(pb, u);
+      pairLat.push(performance.now() - s);
+    });
     const pt = pa.getText('note');
     const p0 = performance.now();
     for (const op of ops) {
@@ -168,14 +177,14 @@ async function main() {
     const comp = finalReports.map((r) => r.notes.compactions);
     const lines = [
       `notes benchmark, phase 1 (the long session): ${OPS.toLocaleString()} single-character edits (${sessionInserts.toLocaleString()} inserts, ${(OPS - sessionInserts).toLocaleString()} deletes) from ${CLIENTS} clients over 2 nodes, target ${RATE}/s`,
-      `  editing took ${(editMs / 1000).toFixed(1)} s (${Math.round(OPS / (editMs / 1000))} edits/s); all clients converged ${((convergedMs - editMs)).toFixed(0)} ms after the last edit; final text ${textLen.toLocaleString()} chars`,
+      `  editing took ${(editMs / 1000).toFixed(1)} s (${Math.round(OPS / (editMs / 1000))} edits/s); all clients converged ${(convergedMs - editMs).toFixed(0)} ms after the last edit; final text ${textLen.toLocaleString()} chars`,
       `  cross-node update latency under that load (${session.probes.length.toLocaleString()} probes, client -> node A -> PostgreSQL -> Redis -> node B -> client): ${lat(session.probes)}`,
-      `  server CPU during the session: node A ${(cpuMs(before[0], after[0]) / 1000).toFixed(1)} s, node B ${(cpuMs(before[1], after[1]) / 1000).toFixed(1)} s (${((cpuMs(before[0], after[0]) + cpuMs(before[1], after[1])) / OPS * 1000).toFixed(1)} µs per edit, both nodes); RSS ${after.map((r) => (r.rss / 1048576).toFixed(0) + ' MB').join(' / ')}`,
+      `  server CPU during the session: node A ${(cpuMs(before[0], after[0]) / 1000).toFixed(1)} s, node B ${(cpuMs(before[1], after[1]) / 1000).toFixed(1)} s (${(((cpuMs(before[0], after[0]) + cpuMs(before[1], after[1])) / OPS) * 1000).toFixed(1)} µs per edit, both nodes); RSS ${after.map((r) => (r.rss / 1048576).toFixed(0) + ' MB').join(' / ')}`,
       `  stored: ${appendedRows.toLocaleString()} log rows, ${kb(appended)} of updates appended in all; with clients still on (after both phases) ${during.logRows} rows (${kb(during.logBytes)}) + snapshot ${kb(during.snapshotBytes)}; after the last client left: snapshot ${kb(final.snapshotBytes)}, ${final.logRows} rows`,
       `  compactions: ${comp.map((c, i) => `node ${'AB'[i]} ${c.runs} runs folding ${c.folded} rows`).join(', ')}`,
       `phase 2 (paced typing on that ${textLen.toLocaleString()}-char document): ${Math.round(PACED_SECONDS * PACED_RATE).toLocaleString()} edits at ${PACED_RATE}/s from ${CLIENTS} clients in ${(paced.ms / 1000).toFixed(1)} s; server CPU ${(cpuMs(after[0], afterPaced[0]) / 1000).toFixed(1)} s + ${(cpuMs(after[1], afterPaced[1]) / 1000).toFixed(1)} s`,
       `  cross-node update latency (${paced.probes.length.toLocaleString()} probes): ${lat(paced.probes)} -> p99 ${pct(paced.probes, 99) <= TARGET_P99_MS ? 'within' : 'OVER'} the ${TARGET_P99_MS} ms target`,
-      `  in-process, same edits (both phases, ${ops.length.toLocaleString()}): one bare Y.Doc ${bareMs.toFixed(0)} ms (${(bareCpu.user + bareCpu.system) / 1000 | 0} ms CPU, ${(bareMs * 1000 / ops.length).toFixed(2)} µs per edit), state ${kb(bareBytes)}; doc-to-doc update apply p50 ${ms(pct(pairLat, 50))}, p99 ${ms(pct(pairLat, 99))} (${pairMs.toFixed(0)} ms in all)`,
+      `  in-process, same edits (both phases, ${ops.length.toLocaleString()}): one bare Y.Doc ${bareMs.toFixed(0)} ms (${((bareCpu.user + bareCpu.system) / 1000) | 0} ms CPU, ${((bareMs * 1000) / ops.length).toFixed(2)} µs per edit), state ${kb(bareBytes)}; doc-to-doc update apply p50 ${ms(pct(pairLat, 50))}, p99 ${ms(pct(pairLat, 99))} (${pairMs.toFixed(0)} ms in all)`,
     ];
     console.log('\n' + lines.join('\n') + '\n');
   } finally {

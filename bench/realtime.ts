@@ -33,7 +33,10 @@ import { envelope } from '../server/realtime/live-socket.js';
 import { connect } from '../test/realtime/live-client.js';
 import type { EventEnvelope } from '../shared/events.js';
 
-const arg = (name: string, def: number) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? Number(process.argv[i + 1]) : def; };
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
 const CLIENTS = arg('clients', 1000);
 const MOVES = arg('moves', 200);
 const RATE = arg('rate', 10);
@@ -44,28 +47,43 @@ const PRESENCE = !process.argv.includes('--no-presence');
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
-const rss = () => { gc(); gc(); return process.memoryUsage().rss; };
+const rss = () => {
+  gc();
+  gc();
+  return process.memoryUsage().rss;
+};
 const heap = () => process.memoryUsage().heapUsed;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (s: number[], p: number) => s[Math.min(s.length - 1, Math.floor(s.length * p))];
-const stats = (xs: number[]) => { const s = Float64Array.from(xs).sort(); return { p50: pct([...s], 0.5), p95: pct([...s], 0.95), p99: pct([...s], 0.99), max: s[s.length - 1] }; };
-const fmt = (x: ReturnType<typeof stats>) => `p50 ${x.p50.toFixed(1)} ms, p95 ${x.p95.toFixed(1)} ms, p99 ${x.p99.toFixed(1)} ms, max ${x.max.toFixed(1)} ms`;
+const stats = (xs: number[]) => {
+  const s = Float64Array.from(xs).sort();
+  return { p50: pct([...s], 0.5), p95: pct([...s], 0.95), p99: pct([...s], 0.99), max: s[s.length - 1] };
+};
+const fmt = (x: ReturnType<typeof stats>) =>
+  `p50 ${x.p50.toFixed(1)} ms, p95 ${x.p95.toFixed(1)} ms, p99 ${x.p99.toFixed(1)} ms, max ${x.max.toFixed(1)} ms`;
 const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
 
 /** Resolves when `done()` holds, or after `quietMs` without progress in `count()` (then reports what is missing). */
 async function settle(done: () => boolean, count: () => number, quietMs = 15_000): Promise<boolean> {
-  let last = count(); let since = performance.now();
+  let last = count();
+  let since = performance.now();
   while (!done()) {
     await sleep(20);
     const c = count();
-    if (c !== last) { last = c; since = performance.now(); } else if (performance.now() - since > quietMs) return false;
+    if (c !== last) {
+      last = c;
+      since = performance.now();
+    } else if (performance.now() - since > quietMs) return false;
   }
   return true;
 }
 
 const db = await createTestDatabase();
 const ext = () => [realtimeExtension({ maxReplay: Math.max(1000, REPLAY) })];
-const nodes: TestNode[] = [await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: ext }), await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: ext })];
+const nodes: TestNode[] = [
+  await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: ext }),
+  await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: ext }),
+];
 const ioOf = (n: TestNode) => (n.pulse.extensions.find((e) => e.name === 'realtime') as ReturnType<typeof realtimeExtension>).parts!.sockets.io;
 const sockets: Socket[] = [];
 try {
@@ -87,7 +105,9 @@ try {
   }
 
   // --- clients
-  console.log(`\n== ${CLIENTS} clients over 2 nodes (${tokens.length} users: admins + manager), ${PRESENCE ? 'on the board presence' : 'no presence'} ==`);
+  console.log(
+    `\n== ${CLIENTS} clients over 2 nodes (${tokens.length} users: admins + manager), ${PRESENCE ? 'on the board presence' : 'no presence'} ==`,
+  );
   // Per-phase counters: each phase resets them.
   let lat = { pulse: [] as number[], bare: [] as number[] };
   let got = { pulse: 0, bare: 0, movedPulse: 0, movedBare: 0 };
@@ -98,62 +118,92 @@ try {
   const heapBefore = heap();
   const tConnect = performance.now();
   for (let i = 0; i < CLIENTS; i += 50) {
-    await Promise.all(Array.from({ length: Math.min(50, CLIENTS - i) }, async (_, j) => {
-      const k = i + j;
-      const s = ioClient(nodes[k % 2].url, { transports: ['websocket'], auth: { token: tokens[k % tokens.length] }, reconnection: false, forceNew: true });
-      sockets.push(s);
-      s.on('deal.moved', (e: EventEnvelope) => {
-        const t = committedAt.get(e.seq);
-        if (t !== undefined) lat.pulse.push(performance.now() - t);
-        got.pulse++; got.movedPulse++;
-      });
-      s.on('activity.created', () => { got.pulse++; });
-      s.on('bench.bare', (e: EventEnvelope) => {
-        got.bare++;
-        if (e.type !== 'deal.moved') return;
-        got.movedBare++;
-        const t = bareAt.get(e.seq);
-        if (t !== undefined) lat.bare.push(performance.now() - t);
-      });
-      s.on('presence.state', () => { presenceMsgs++; });
-      await new Promise<void>((resolve, reject) => { s.once('session.ready', () => resolve()); s.once('connect_error', reject); });
-    }));
+    await Promise.all(
+      Array.from({ length: Math.min(50, CLIENTS - i) }, async (_, j) => {
+        const k = i + j;
+        const s = ioClient(nodes[k % 2].url, {
+          transports: ['websocket'],
+          auth: { token: tokens[k % tokens.length] },
+          reconnection: false,
+          forceNew: true,
+        });
+        sockets.push(s);
+        s.on('deal.moved', (e: EventEnvelope) => {
+          const t = committedAt.get(e.seq);
+          if (t !== undefined) lat.pulse.push(performance.now() - t);
+          got.pulse++;
+          got.movedPulse++;
+        });
+        s.on('activity.created', () => {
+          got.pulse++;
+        });
+        s.on('bench.bare', (e: EventEnvelope) => {
+          got.bare++;
+          if (e.type !== 'deal.moved') return;
+          got.movedBare++;
+          const t = bareAt.get(e.seq);
+          if (t !== undefined) lat.bare.push(performance.now() - t);
+        });
+        s.on('presence.state', () => {
+          presenceMsgs++;
+        });
+        await new Promise<void>((resolve, reject) => {
+          s.once('session.ready', () => resolve());
+          s.once('connect_error', reject);
+        });
+      }),
+    );
   }
   const rssConnected = rss();
   const perSocket = (bytes: number) => `${(bytes / CLIENTS / 1024).toFixed(1)} KiB`;
-  console.log(`connected in ${((performance.now() - tConnect) / 1000).toFixed(1)} s; RSS ${mib(rssBefore)} -> ${mib(rssConnected)}: ` +
-    `${perSocket(rssConnected - rssBefore)} RSS (${perSocket(heap() - heapBefore)} JS heap) per connected socket (server and client ends: one process)`);
+  console.log(
+    `connected in ${((performance.now() - tConnect) / 1000).toFixed(1)} s; RSS ${mib(rssBefore)} -> ${mib(rssConnected)}: ` +
+      `${perSocket(rssConnected - rssBefore)} RSS (${perSocket(heap() - heapBefore)} JS heap) per connected socket (server and client ends: one process)`,
+  );
   if (PRESENCE) {
     const tJoin = performance.now();
     for (let i = 0; i < CLIENTS; i += 50) {
-      await Promise.all(sockets.slice(i, i + 50).map(async (s) => {
-        const ack = await s.timeout(60_000).emitWithAck('presence.join', { entityType: 'pipeline', entityId: org.pipelineId });
-        if (!ack?.ok) throw new Error('presence.join failed ' + JSON.stringify(ack));
-      }));
+      await Promise.all(
+        sockets.slice(i, i + 50).map(async (s) => {
+          const ack = await s.timeout(60_000).emitWithAck('presence.join', { entityType: 'pipeline', entityId: org.pipelineId });
+          if (!ack?.ok) throw new Error('presence.join failed ' + JSON.stringify(ack));
+        }),
+      );
     }
     // Let the presence announcements of the joins drain before measuring anything.
-    await settle(() => false, () => presenceMsgs, 1000);
+    await settle(
+      () => false,
+      () => presenceMsgs,
+      1000,
+    );
     const rssJoined = rss();
-    console.log(`joined the board's presence in ${((performance.now() - tJoin) / 1000).toFixed(1)} s (${presenceMsgs} presence.state messages); ` +
-      `RSS -> ${mib(rssJoined)}: ${perSocket(rssJoined - rssBefore)} RSS (${perSocket(heap() - heapBefore)} JS heap) per socket with presence`);
+    console.log(
+      `joined the board's presence in ${((performance.now() - tJoin) / 1000).toFixed(1)} s (${presenceMsgs} presence.state messages); ` +
+        `RSS -> ${mib(rssJoined)}: ${perSocket(rssJoined - rssBefore)} RSS (${perSocket(heap() - heapBefore)} JS heap) per socket with presence`,
+    );
   }
 
   const apis = nodes.map((n) => new Api(n.url, org.rep1.token));
   const stageOf = new Map(deals.map((d) => [d, 0]));
   let schedule: { at: number; envs: EventEnvelope[] }[] = [];
   let t0 = 0;
-  for (const n of nodes) n.pulse.wp.onCommit((evs) => {
-    const t = performance.now();
-    if (!evs.some((e) => e.type === 'deal.moved')) return;
-    for (const e of evs) committedAt.set(e.seq, t);
-    schedule.push({ at: t - t0, envs: evs.map(envelope) });
-  });
+  for (const n of nodes)
+    n.pulse.wp.onCommit((evs) => {
+      const t = performance.now();
+      if (!evs.some((e) => e.type === 'deal.moved')) return;
+      for (const e of evs) committedAt.set(e.seq, t);
+      schedule.push({ at: t - t0, envs: evs.map(envelope) });
+    });
   const ios = nodes.map(ioOf);
 
   /** Moves over REST (paced at `rate`/s, or back to back from `conc` writers when rate is 0), then the same envelopes bare. */
   async function phase(title: string, moves: number, rate: number, conc: number) {
-    lat = { pulse: [], bare: [] }; got = { pulse: 0, bare: 0, movedPulse: 0, movedBare: 0 }; schedule = [];
-    console.log(`\n== ${title}: ${moves} moves over REST ${rate ? `at ${rate}/s` : `back to back, ${conc} at a time`} through both nodes; each reaches all ${CLIENTS} clients ==`);
+    lat = { pulse: [], bare: [] };
+    got = { pulse: 0, bare: 0, movedPulse: 0, movedBare: 0 };
+    schedule = [];
+    console.log(
+      `\n== ${title}: ${moves} moves over REST ${rate ? `at ${rate}/s` : `back to back, ${conc} at a time`} through both nodes; each reaches all ${CLIENTS} clients ==`,
+    );
     const writeLat: number[] = [];
     const move = async (i: number) => {
       const deal = deals[i % deals.length];
@@ -176,13 +226,22 @@ try {
     } else {
       // Writers take distinct deals, so concurrent moves never queue on one row.
       let next = 0;
-      await Promise.all(Array.from({ length: conc }, async () => { while (next < moves) await move(next++); }));
+      await Promise.all(
+        Array.from({ length: conc }, async () => {
+          while (next < moves) await move(next++);
+        }),
+      );
     }
-    const pulseAll = await settle(() => got.movedPulse >= moves * CLIENTS, () => got.pulse);
+    const pulseAll = await settle(
+      () => got.movedPulse >= moves * CLIENTS,
+      () => got.pulse,
+    );
     const pulseSecs = (performance.now() - t0) / 1000;
     const pulse = stats(lat.pulse);
     console.log(`Pulse: move request -> response ${fmt(stats(writeLat))}`);
-    console.log(`Pulse: ${got.pulse} deliveries (${got.movedPulse}/${moves * CLIENTS} deal.moved${pulseAll ? '' : ' -- MISSING SOME'}) in ${pulseSecs.toFixed(1)} s = ${(got.pulse / pulseSecs).toFixed(0)} events/s to clients`);
+    console.log(
+      `Pulse: ${got.pulse} deliveries (${got.movedPulse}/${moves * CLIENTS} deal.moved${pulseAll ? '' : ' -- MISSING SOME'}) in ${pulseSecs.toFixed(1)} s = ${(got.pulse / pulseSecs).toFixed(0)} events/s to clients`,
+    );
     console.log(`Pulse: commit -> client (deal.moved) ${fmt(pulse)}`);
 
     // The same envelopes at the same offsets from the start, a plain broadcast by both nodes.
@@ -197,12 +256,19 @@ try {
       // to the other node too, and every client would get each envelope twice).
       for (const io of ios) for (const e of envs) io.local.emit('bench.bare', e);
     }
-    const bareAll = await settle(() => got.movedBare >= plan.length * CLIENTS, () => got.bare);
+    const bareAll = await settle(
+      () => got.movedBare >= plan.length * CLIENTS,
+      () => got.bare,
+    );
     const bareSecs = (performance.now() - b0) / 1000;
     const bare = stats(lat.bare);
-    console.log(`bare:  the same ${plan.length * 2} envelopes on the same schedule, io.local.emit on both nodes: ${got.bare} deliveries (${got.movedBare}/${plan.length * CLIENTS} deal.moved${bareAll ? '' : ' -- MISSING SOME'}) in ${bareSecs.toFixed(1)} s = ${(got.bare / bareSecs).toFixed(0)} events/s`);
+    console.log(
+      `bare:  the same ${plan.length * 2} envelopes on the same schedule, io.local.emit on both nodes: ${got.bare} deliveries (${got.movedBare}/${plan.length * CLIENTS} deal.moved${bareAll ? '' : ' -- MISSING SOME'}) in ${bareSecs.toFixed(1)} s = ${(got.bare / bareSecs).toFixed(0)} events/s`,
+    );
     console.log(`bare:  emit -> client (deal.moved) ${fmt(bare)}`);
-    console.log(`ratio Pulse / bare: p50 ${(pulse.p50 / bare.p50).toFixed(2)}x, p95 ${(pulse.p95 / bare.p95).toFixed(2)}x, p99 ${(pulse.p99 / bare.p99).toFixed(2)}x (target p99 <= 1.5x)`);
+    console.log(
+      `ratio Pulse / bare: p50 ${(pulse.p50 / bare.p50).toFixed(2)}x, p95 ${(pulse.p95 / bare.p95).toFixed(2)}x, p99 ${(pulse.p99 / bare.p99).toFixed(2)}x (target p99 <= 1.5x)`,
+    );
   }
 
   await phase('Latency', MOVES, RATE, 2);
@@ -219,9 +285,14 @@ try {
     const base = first.ready!.seq;
     first.close();
     let made = 0;
-    await Promise.all(Array.from({ length: 8 }, async () => {
-      while (made < REPLAY) { made++; await apis[0].post('/deals', { name: `replay ${made}`, pipelineId: org.pipelineId }); }
-    }));
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (made < REPLAY) {
+          made++;
+          await apis[0].post('/deals', { name: `replay ${made}`, pipelineId: org.pipelineId });
+        }
+      }),
+    );
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t = performance.now();

@@ -2,7 +2,6 @@ import { Migration } from '@mikro-orm/migrations';
 
 /** Tenant-wide settings as one validated jsonb object (server/settings); defaults live in the code. */
 export class Migration20261202073000 extends Migration {
-
   override async up(): Promise<void> {
     this.addSql(`alter table "tenants" add column "settings" jsonb not null default '{}'::jsonb;`);
   }
@@ -10,5 +9,4 @@ export class Migration20261202073000 extends Migration {
   override async down(): Promise<void> {
     this.addSql(`alter table "tenants" drop column "settings";`);
   }
-
 }

@@ -5,7 +5,6 @@ import { Migration } from '@mikro-orm/migrations';
  * and the public record of background jobs (pg-boss runs them; this is what GET /api/jobs/:id reads).
  */
 export class Migration20261202080000 extends Migration {
-
   override async up(): Promise<void> {
     this.addSql(`create table "consumer_cursors" (
       "consumer" varchar(100) not null, "tenant_id" uuid not null references "tenants" ("id") on delete cascade,
@@ -36,5 +35,4 @@ export class Migration20261202080000 extends Migration {
     this.addSql(`drop table if exists "audit_log";`);
     this.addSql(`drop table if exists "consumer_cursors";`);
   }
-
 }

@@ -16,14 +16,24 @@ function newest(paths) {
   let max = 0;
   const visit = (p) => {
     let st;
-    try { st = fs.statSync(p); } catch { return; }
+    try {
+      st = fs.statSync(p);
+    } catch {
+      return;
+    }
     max = Math.max(max, st.mtimeMs);
     if (st.isDirectory()) for (const e of fs.readdirSync(p)) if (e !== 'node_modules' && e !== 'dist') visit(path.join(p, e));
   };
   for (const p of paths) visit(p);
   return max;
 }
-function mtime(p) { try { return fs.statSync(p).mtimeMs; } catch { return 0; } }
+function mtime(p) {
+  try {
+    return fs.statSync(p).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
 
 const CLIENT_INPUTS = ['client/src', 'client/index.html', 'client/vite.config.ts', 'client/tsconfig.json', 'shared'].map((p) => at(p));
 const CLIENT_OUTPUT = at('client/dist/index.html');
@@ -31,8 +41,14 @@ const SERVER_INPUTS = ['server', 'shared', 'migrations', 'tsconfig.json', 'scrip
 export const SERVER_OUTPUT = at('dist/.built');
 export const SERVER_MAIN = at('dist/server/main.js');
 
-export function clientStale() { const out = mtime(CLIENT_OUTPUT); return !out || newest(CLIENT_INPUTS) > out; }
-export function serverStale() { const out = mtime(SERVER_OUTPUT); return !out || newest(SERVER_INPUTS) > out || !fs.existsSync(SERVER_MAIN); }
+export function clientStale() {
+  const out = mtime(CLIENT_OUTPUT);
+  return !out || newest(CLIENT_INPUTS) > out;
+}
+export function serverStale() {
+  const out = mtime(SERVER_OUTPUT);
+  return !out || newest(SERVER_INPUTS) > out || !fs.existsSync(SERVER_MAIN);
+}
 
 export function buildClient() {
   const vite = at('node_modules/vite/bin/vite.js');
@@ -76,8 +92,18 @@ export async function buildServer() {
 /** Builds the stale parts; returns what it built. */
 export async function buildStale({ force = false, log = console.log } = {}) {
   const built = [];
-  if (force || clientStale()) { const t = Date.now(); buildClient(); built.push('client'); log(`built the client in ${Date.now() - t} ms`); }
-  if (force || serverStale()) { const t = Date.now(); await buildServer(); built.push('server'); log(`built the server in ${Date.now() - t} ms`); }
+  if (force || clientStale()) {
+    const t = Date.now();
+    buildClient();
+    built.push('client');
+    log(`built the client in ${Date.now() - t} ms`);
+  }
+  if (force || serverStale()) {
+    const t = Date.now();
+    await buildServer();
+    built.push('server');
+    log(`built the server in ${Date.now() - t} ms`);
+  }
   return built;
 }
 

@@ -80,7 +80,10 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
   const loginLimit = opts.loginLimit ?? { max: 10, windowMs: 15 * 60_000 };
   const limiter = {
     account: new RateLimiter({ prefix: redis?.keys.ns('rl', 'acct') ?? 'rl:acct', ...loginLimit }, redis?.command ?? null),
-    address: new RateLimiter({ prefix: redis?.keys.ns('rl', 'addr') ?? 'rl:addr', max: loginLimit.max * 20, windowMs: loginLimit.windowMs }, redis?.command ?? null),
+    address: new RateLimiter(
+      { prefix: redis?.keys.ns('rl', 'addr') ?? 'rl:addr', max: loginLimit.max * 20, windowMs: loginLimit.windowMs },
+      redis?.command ?? null,
+    ),
   };
 
   const app = express();
@@ -102,7 +105,13 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
 
   route(pub, { method: 'get', path: '/health', summary: 'Node health: database, bus and extensions', tag: 'meta', auth: false }, async ({ res }) => {
     const out: Record<string, unknown> = { status: 'ok', node: config.nodeId };
-    try { await wp.read().execute('select 1'); out.database = 'ok'; } catch { out.database = 'down'; out.status = 'degraded'; }
+    try {
+      await wp.read().execute('select 1');
+      out.database = 'ok';
+    } catch {
+      out.database = 'down';
+      out.status = 'degraded';
+    }
     for (const e of extensions) {
       if (e.health) out[e.name] = await e.health();
       if (e.degraded?.()) out.status = 'degraded';
@@ -111,7 +120,9 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
   });
   route(pub, { method: 'get', path: '/openapi.json', summary: 'This document', tag: 'meta', auth: false }, async () => openApiDocument());
   // The login page lists the demo logins only where the demo tenant is seeded (the embedded default).
-  route(pub, { method: 'get', path: '/auth/demo', summary: 'Whether this node seeds the demo tenant', tag: 'auth', auth: false }, async () => ({ demo: config.seedDemo }));
+  route(pub, { method: 'get', path: '/auth/demo', summary: 'Whether this node seeds the demo tenant', tag: 'auth', auth: false }, async () => ({
+    demo: config.seedDemo,
+  }));
 
   authRoutes(pub, priv, services.auth, services.users, limiter, { cookieSecure: config.cookieSecure, sessionTtlMs: config.sessionTtlMs });
   userRoutes(priv, services.users);
@@ -127,7 +138,9 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
 
   app.use('/api', pub);
   app.use('/api', requireAuth(services.auth), priv);
-  app.use('/api', (_req, res) => { res.status(404).json(errorBody(new AppError(404, 'NOT_FOUND', 'No such route'))); });
+  app.use('/api', (_req, res) => {
+    res.status(404).json(errorBody(new AppError(404, 'NOT_FOUND', 'No such route')));
+  });
   app.use(errorHandler(log));
 
   const server = http.createServer(app);
@@ -135,18 +148,36 @@ export async function createPulse(config: Config, opts: CreateOptions = {}): Pro
   answerUnclaimedUpgrades(server);
   const feed = new EventFeed();
   // Org changes made on any node reach every node's visibility cache through the feed.
-  feed.on((e) => { if (e.type === 'user.created' || e.type === 'user.updated') policy.invalidateOrg(e.tenantId); });
+  feed.on((e) => {
+    if (e.type === 'user.created' || e.type === 'user.updated') policy.invalidateOrg(e.tenantId);
+  });
   const ctx: Pulse = {
-    config, log, orm, wp, policy, services, app, server, extensions, feed, redis,
+    config,
+    log,
+    orm,
+    wp,
+    policy,
+    services,
+    app,
+    server,
+    extensions,
+    feed,
+    redis,
     async listen(port = config.port, host = config.host) {
-      await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(port, host, () => resolve()); });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve());
+      });
       const a = server.address();
       const p = typeof a === 'object' && a ? a.port : port;
       return `http://${host === '0.0.0.0' ? 'localhost' : host}:${p}`;
     },
     async close() {
       for (const e of [...extensions].reverse()) await e.close?.().catch((err) => log.warn({ err, ext: e.name }, 'extension close failed'));
-      await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections?.(); });
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections?.();
+      });
       lease?.release();
       if (ownOrm) await orm.close(true);
     },

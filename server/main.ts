@@ -12,12 +12,16 @@ console.log(`\n  Pulse is running at ${url}\n`);
 if (config.seedDemo) {
   console.log('  Demo logins (password: ' + DEMO_PASSWORD + '):');
   for (const u of DEMO_USERS) console.log(`    ${u.role.padEnd(8)} ${u.email}`);
-  console.log(`  Storage: ${config.databaseUrl ? 'PostgreSQL' : 'embedded PGlite in ' + config.dataDir}; bus: ${config.redisUrl ? 'Redis' : 'in-process'}\n`);
+  console.log(
+    `  Storage: ${config.databaseUrl ? 'PostgreSQL' : 'embedded PGlite in ' + config.dataDir}; bus: ${config.redisUrl ? 'Redis' : 'in-process'}\n`,
+  );
 }
 
 // A stray rejection from a client library (say, Redis going away mid-command) must not take down a
 // node that can still serve REST from PostgreSQL: log it loudly and keep running.
-process.on('unhandledRejection', (err) => { pulse.log.error({ err }, 'unhandled rejection'); });
+process.on('unhandledRejection', (err) => {
+  pulse.log.error({ err }, 'unhandled rejection');
+});
 
 let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,5 +1,13 @@
 import type {
-  JobRecord, ActivityRecord, CompanyRecord, ContactRecord, CustomFieldRecord, DealRecord, PipelineRecord, ShareRecord, UserRecord,
+  JobRecord,
+  ActivityRecord,
+  CompanyRecord,
+  ContactRecord,
+  CustomFieldRecord,
+  DealRecord,
+  PipelineRecord,
+  ShareRecord,
+  UserRecord,
 } from './schemas.js';
 
 /**
@@ -7,14 +15,27 @@ import type {
  * transaction as the change, with its actor; durable consumers (search, webhooks, audit) read these.
  */
 export const FactTypes = [
-  'deal.created', 'deal.updated', 'deal.moved', 'deal.deleted',
-  'contact.created', 'contact.updated', 'contact.deleted',
-  'company.created', 'company.updated', 'company.deleted',
-  'activity.created', 'activity.updated', 'activity.deleted',
-  'pipeline.created', 'pipeline.updated',
-  'user.created', 'user.updated',
-  'share.created', 'share.deleted',
-  'customField.created', 'customField.updated',
+  'deal.created',
+  'deal.updated',
+  'deal.moved',
+  'deal.deleted',
+  'contact.created',
+  'contact.updated',
+  'contact.deleted',
+  'company.created',
+  'company.updated',
+  'company.deleted',
+  'activity.created',
+  'activity.updated',
+  'activity.deleted',
+  'pipeline.created',
+  'pipeline.updated',
+  'user.created',
+  'user.updated',
+  'share.created',
+  'share.deleted',
+  'customField.created',
+  'customField.updated',
   'settings.updated',
 ] as const;
 export type FactType = (typeof FactTypes)[number];
@@ -31,7 +52,11 @@ export type DomainEventType = FactType | NoticeType;
 export type EventKind = 'fact' | 'notice';
 
 /** Who made the change: a user, an API key acting for its owner, or one of Pulse's jobs (`id` null). */
-export interface ActorRef { kind: 'user' | 'apiKey' | 'system'; id: string | null; name: string }
+export interface ActorRef {
+  kind: 'user' | 'apiKey' | 'system';
+  id: string | null;
+  name: string;
+}
 
 /** Why a user gained or lost sight of a record. */
 export type AccessReason = 'reassigned' | 'shared' | 'unshared' | 'share_changed' | 'manager_changed';
@@ -57,22 +82,52 @@ export interface AccessGranted {
   record?: DealRecord | ContactRecord | CompanyRecord;
 }
 
-export interface DeletedRef { id: string; pipelineId?: string; stageId?: string; contactId?: string | null; dealId?: string | null }
-export interface InboxUpdated { userId: string; reason: string; task: ActivityRecord; overdueCount: number }
-export interface TenantSettings { timezone: string; defaultPhoneRegion: string; defaultCurrency: string }
+export interface DeletedRef {
+  id: string;
+  pipelineId?: string;
+  stageId?: string;
+  contactId?: string | null;
+  dealId?: string | null;
+}
+export interface InboxUpdated {
+  userId: string;
+  reason: string;
+  task: ActivityRecord;
+  overdueCount: number;
+}
+export interface TenantSettings {
+  timezone: string;
+  defaultPhoneRegion: string;
+  defaultCurrency: string;
+}
 
 /** The `data` of each event type: the REST record after the change for facts. */
 export interface EventData {
-  'deal.created': DealRecord; 'deal.updated': DealRecord; 'deal.moved': DealRecord & { fromStageId: string }; 'deal.deleted': DeletedRef;
-  'contact.created': ContactRecord; 'contact.updated': ContactRecord; 'contact.deleted': DeletedRef;
-  'company.created': CompanyRecord; 'company.updated': CompanyRecord; 'company.deleted': DeletedRef;
-  'activity.created': ActivityRecord; 'activity.updated': ActivityRecord; 'activity.deleted': DeletedRef;
-  'pipeline.created': PipelineRecord; 'pipeline.updated': PipelineRecord;
-  'user.created': UserRecord; 'user.updated': UserRecord;
-  'share.created': ShareRecord; 'share.deleted': { contactId: string; userId: string };
-  'customField.created': CustomFieldRecord; 'customField.updated': CustomFieldRecord;
+  'deal.created': DealRecord;
+  'deal.updated': DealRecord;
+  'deal.moved': DealRecord & { fromStageId: string };
+  'deal.deleted': DeletedRef;
+  'contact.created': ContactRecord;
+  'contact.updated': ContactRecord;
+  'contact.deleted': DeletedRef;
+  'company.created': CompanyRecord;
+  'company.updated': CompanyRecord;
+  'company.deleted': DeletedRef;
+  'activity.created': ActivityRecord;
+  'activity.updated': ActivityRecord;
+  'activity.deleted': DeletedRef;
+  'pipeline.created': PipelineRecord;
+  'pipeline.updated': PipelineRecord;
+  'user.created': UserRecord;
+  'user.updated': UserRecord;
+  'share.created': ShareRecord;
+  'share.deleted': { contactId: string; userId: string };
+  'customField.created': CustomFieldRecord;
+  'customField.updated': CustomFieldRecord;
   'settings.updated': TenantSettings;
-  'access.lost': AccessLost; 'access.granted': AccessGranted; 'inbox.updated': InboxUpdated;
+  'access.lost': AccessLost;
+  'access.granted': AccessGranted;
+  'inbox.updated': InboxUpdated;
   /** A background job's public record (GET /api/jobs/:id), to the user who started it: at most ~1/s while it runs, and once at the end. */
   'job.progress': JobRecord;
 }
@@ -101,9 +156,28 @@ export const ResyncRequired = 'resync.required';
  * own type name as an EventEnvelope. Connect with `auth: { token?, lastSeq? }` (or the session cookie);
  * `session.ready` says where the stream starts; `events.replay` ({ since }) asks again for missed events.
  */
-export const LiveMessages = { ready: 'session.ready', expired: 'session.expired', replay: 'events.replay', error: 'request.error', jobProgress: 'job.progress' } as const;
-export interface LiveReady { userId: string; tenantId: string; seq: number; node: string }
-export interface LiveResync { reason: 'expired' | 'too_far_behind' | 'unknown_seq'; seq: number }
+export const LiveMessages = {
+  ready: 'session.ready',
+  expired: 'session.expired',
+  replay: 'events.replay',
+  error: 'request.error',
+  jobProgress: 'job.progress',
+} as const;
+export interface LiveReady {
+  userId: string;
+  tenantId: string;
+  seq: number;
+  node: string;
+}
+export interface LiveResync {
+  reason: 'expired' | 'too_far_behind' | 'unknown_seq';
+  seq: number;
+}
 /** presence.join / presence.leave take a PresenceTarget; presence.state is pushed to everyone on the record. */
-export interface PresenceTarget { entityType: 'deal' | 'contact' | 'company' | 'pipeline'; entityId: string }
-export interface PresenceState extends PresenceTarget { users: { id: string; name: string }[] }
+export interface PresenceTarget {
+  entityType: 'deal' | 'contact' | 'company' | 'pipeline';
+  entityId: string;
+}
+export interface PresenceState extends PresenceTarget {
+  users: { id: string; name: string }[];
+}

@@ -21,7 +21,11 @@ describe('peer awareness in the note editor', () => {
     const seen: unknown[] = [];
     const unguard = guardAwarenessColors(local);
     // Registered after the guard, as yCollab is: it must only ever see safe values.
-    local.on('change', () => local.getStates().forEach((s, id) => { if (id !== local.clientID) seen.push(structuredClone(s.user)); }));
+    local.on('change', () =>
+      local.getStates().forEach((s, id) => {
+        if (id !== local.clientID) seen.push(structuredClone(s.user));
+      }),
+    );
     remote.setLocalStateField('user', { id: 'u2', name: 'Bob', color: EVIL, colorLight: EVIL });
     applyAwarenessUpdate(local, encodeAwarenessUpdate(remote, [remote.clientID]), 'remote');
     const safe = colorFor('u2');

@@ -9,7 +9,6 @@ import { ApiError } from '../src/lib/api';
 import type { DealRecord } from '../../shared/schemas';
 import { board, deal, deferred, stage } from './fixtures';
 
-
 afterEach(() => cleanup());
 describe('board totals', () => {
   it('adds money exactly in cents and rounds weighted amounts half away from zero', () => {
@@ -26,14 +25,30 @@ describe('board totals', () => {
   });
 
   it('sums each currency on its own, sorted by code, and keeps them apart through moves', () => {
-    const a = stage('Half', 0, 50), b = stage('Tenth', 1, 10);
+    const a = stage('Half', 0, 50),
+      b = stage('Tenth', 1, 10);
     const eur = deal(a.id, '1000.00', { currency: 'EUR' });
-    const cols = columnsFrom(board([a, b], [deal(a.id, '0.10'), deal(a.id, '0.20'), deal(a.id, '0.01'), eur, deal(a.id, '0.05', { currency: 'EUR' }), deal(b.id, '7.00', { currency: 'GBP' })]));
+    const cols = columnsFrom(
+      board(
+        [a, b],
+        [
+          deal(a.id, '0.10'),
+          deal(a.id, '0.20'),
+          deal(a.id, '0.01'),
+          eur,
+          deal(a.id, '0.05', { currency: 'EUR' }),
+          deal(b.id, '7.00', { currency: 'GBP' }),
+        ],
+      ),
+    );
     // 0.10 + 0.20 is 0.30 exactly; 0.01 × 50% = 0.005 → 0.01 and 0.05 × 50% = 0.025 → 0.03 (half away from zero).
-    expect(columnTotals(cols[0]!)).toEqual({ count: 5, totals: [
-      { currency: 'EUR', count: 2, amount: '1000.05', weighted: '500.03' },
-      { currency: 'USD', count: 3, amount: '0.31', weighted: '0.16' },
-    ] });
+    expect(columnTotals(cols[0]!)).toEqual({
+      count: 5,
+      totals: [
+        { currency: 'EUR', count: 2, amount: '1000.05', weighted: '500.03' },
+        { currency: 'USD', count: 3, amount: '0.31', weighted: '0.16' },
+      ],
+    });
     // A live/optimistic move recomputes with the new stage's probability, still per currency.
     const moved = moveLocally(cols, eur.id, b.id);
     expect(columnTotals(moved[0]!).totals).toEqual([
@@ -44,11 +59,14 @@ describe('board totals', () => {
       { currency: 'EUR', count: 1, amount: '1000.00', weighted: '100.00' },
       { currency: 'GBP', count: 1, amount: '7.00', weighted: '0.70' },
     ]);
-    expect(boardTotals(moved)).toEqual({ count: 6, totals: [
-      { currency: 'EUR', count: 2, amount: '1000.05', weighted: '100.03' },
-      { currency: 'GBP', count: 1, amount: '7.00', weighted: '0.70' },
-      { currency: 'USD', count: 3, amount: '0.31', weighted: '0.16' },
-    ] });
+    expect(boardTotals(moved)).toEqual({
+      count: 6,
+      totals: [
+        { currency: 'EUR', count: 2, amount: '1000.05', weighted: '100.03' },
+        { currency: 'GBP', count: 1, amount: '7.00', weighted: '0.70' },
+        { currency: 'USD', count: 3, amount: '0.31', weighted: '0.16' },
+      ],
+    });
   });
 
   it('formats the exact decimal string, not a rounded double', () => {
@@ -59,23 +77,36 @@ describe('board totals', () => {
   });
 
   it('shows a stage holding USD and EUR deals as one line per currency, and follows live moves', () => {
-    const a = stage('Proposal', 0, 50), b = stage('Negotiation', 1, 80);
+    const a = stage('Proposal', 0, 50),
+      b = stage('Negotiation', 1, 80);
     const eur = deal(a.id, '2000.00', { currency: 'EUR', name: 'Berlin deal' });
     const model = new BoardModel(async (d) => d);
     model.load(board([a, b], [deal(a.id, '1000.00', { name: 'Boston deal' }), eur, deal(a.id, '500.00', { currency: 'EUR' })]));
     render(BoardView, { props: { model, ownerName: () => 'Ravi Rep', companyName: () => '' } });
     const col = (i: number) => screen.getAllByTestId('stage-column')[i]!;
-    const lines = (i: number) => within(col(i)).queryAllByTestId('stage-sum').map((l) => [l.dataset.currency,
-      within(l).getByTestId('stage-total').textContent, within(l).getByTestId('stage-weighted').textContent?.trim()]);
+    const lines = (i: number) =>
+      within(col(i))
+        .queryAllByTestId('stage-sum')
+        .map((l) => [
+          l.dataset.currency,
+          within(l).getByTestId('stage-total').textContent,
+          within(l).getByTestId('stage-weighted').textContent?.trim(),
+        ]);
     expect(within(col(0)).getByTestId('stage-count').textContent).toBe('3');
-    expect(lines(0)).toEqual([['EUR', '€2,500', '€1,250 weighted'], ['USD', '$1,000', '$500 weighted']]);
+    expect(lines(0)).toEqual([
+      ['EUR', '€2,500', '€1,250 weighted'],
+      ['USD', '$1,000', '$500 weighted'],
+    ]);
     expect(lines(1)).toEqual([]);
     const summary = () => screen.getByTestId('board-summary').textContent!.replace(/\s+/g, ' ').trim();
     expect(summary()).toBe('3 open deals · €2,500 (€1,250 weighted) · $1,000 ($500 weighted)');
     // Someone else moves the EUR deal on: both columns recompute, each currency on its own line.
     model.applyRemote('deal.moved', { ...eur, stageId: b.id, version: 2 });
     flushSync();
-    expect(lines(0)).toEqual([['EUR', '€500', '€250 weighted'], ['USD', '$1,000', '$500 weighted']]);
+    expect(lines(0)).toEqual([
+      ['EUR', '€500', '€250 weighted'],
+      ['USD', '$1,000', '$500 weighted'],
+    ]);
     expect(lines(1)).toEqual([['EUR', '€2,000', '€1,600 weighted']]);
     expect(summary()).toBe('3 open deals · €2,500 (€1,850 weighted) · $1,000 ($500 weighted)');
     // Exact amounts are one hover away.
@@ -83,7 +114,8 @@ describe('board totals', () => {
   });
 
   it('never lets an older record of a deal replace a newer one', () => {
-    const a = stage('A', 0, 10), b = stage('B', 1, 50);
+    const a = stage('A', 0, 10),
+      b = stage('B', 1, 50);
     const d = deal(a.id, '10', { version: 3 });
     const cols = columnsFrom(board([a, b], [d]));
     const stale = placeDeal(cols, { ...d, stageId: b.id, version: 2 });
@@ -96,7 +128,8 @@ describe('board totals', () => {
   });
 
   it('shows each stage in order with count, total and weighted amount', () => {
-    const lead = stage('Lead', 0, 10), qual = stage('Qualified', 1, 25);
+    const lead = stage('Lead', 0, 10),
+      qual = stage('Qualified', 1, 25);
     const model = new BoardModel(async (d) => d);
     model.load(board([qual, lead], [deal(lead.id, '1000'), deal(lead.id, '500.50'), deal(qual.id, '2000')]));
     render(BoardView, { props: { model, ownerName: () => 'Ravi Rep', companyName: () => '' } });
@@ -112,7 +145,8 @@ describe('board totals', () => {
 
 describe('optimistic moves', () => {
   function setup(mover: (d: DealRecord, stageId: string) => Promise<DealRecord>) {
-    const a = stage('Lead', 0, 10), b = stage('Qualified', 1, 50);
+    const a = stage('Lead', 0, 10),
+      b = stage('Qualified', 1, 50);
     const d = deal(a.id, '1000', { name: 'Acme renewal', version: 2 });
     const model = new BoardModel(mover);
     model.load(board([a, b], [d]));
@@ -124,7 +158,10 @@ describe('optimistic moves', () => {
   it('moves the card at once and keeps it where the server put it', async () => {
     const req = deferred<DealRecord>();
     const calls: [string, string, number][] = [];
-    const { b, d, model, col } = setup((deal, stageId) => { calls.push([deal.id, stageId, deal.version]); return req.promise; });
+    const { b, d, model, col } = setup((deal, stageId) => {
+      calls.push([deal.id, stageId, deal.version]);
+      return req.promise;
+    });
     const done = model.move(d.id, b.id);
     flushSync();
     expect(within(col(1)).getByText('Acme renewal')).toBeTruthy();
@@ -164,7 +201,10 @@ describe('optimistic moves', () => {
 
   it('moves a focused card with Alt+arrow keys', async () => {
     const moves: string[] = [];
-    const { b, d, col } = setup(async (deal, stageId) => { moves.push(stageId); return { ...deal, stageId, version: deal.version + 1 }; });
+    const { b, d, col } = setup(async (deal, stageId) => {
+      moves.push(stageId);
+      return { ...deal, stageId, version: deal.version + 1 };
+    });
     const card = within(col(0)).getByTestId('deal-card');
     await fireEvent.keyDown(card, { key: 'ArrowRight', altKey: true });
     await waitFor(() => expect(within(col(1)).getByText('Acme renewal')).toBeTruthy());

@@ -5,11 +5,18 @@ import type { CustomFieldRecord } from '../../shared/schemas';
 
 afterEach(() => cleanup());
 
-const def = (fieldName: string, fieldType: CustomFieldRecord['fieldType'], options: string[] | null = null): CustomFieldRecord =>
-  ({ id: 'f-' + fieldName, entityType: 'DEAL', fieldName, fieldType, options, indexed: false, createdAt: '2026-01-01T00:00:00.000Z' });
+const def = (fieldName: string, fieldType: CustomFieldRecord['fieldType'], options: string[] | null = null): CustomFieldRecord => ({
+  id: 'f-' + fieldName,
+  entityType: 'DEAL',
+  fieldName,
+  fieldType,
+  options,
+  indexed: false,
+  createdAt: '2026-01-01T00:00:00.000Z',
+});
 
 describe('custom field inputs', () => {
-  it('hands back values of the field\'s type: numbers, dates, a select option, a set of options', async () => {
+  it("hands back values of the field's type: numbers, dates, a select option, a set of options", async () => {
     const got: unknown[] = [];
     const onchange = (v: unknown) => got.push(v);
     render(CustomFieldInput, { props: { def: def('seats', 'NUMBER'), value: 3, onchange } });
@@ -32,7 +39,9 @@ describe('custom field inputs', () => {
 
   it('clearing the last option of a multi-select clears the value', async () => {
     const got: unknown[] = [];
-    render(CustomFieldInput, { props: { def: def('competitors', 'MULTI_SELECT', ['Acme', 'Globex']), value: ['Acme'], onchange: (v: unknown) => got.push(v) } });
+    render(CustomFieldInput, {
+      props: { def: def('competitors', 'MULTI_SELECT', ['Acme', 'Globex']), value: ['Acme'], onchange: (v: unknown) => got.push(v) },
+    });
     await fireEvent.click(screen.getByLabelText('Acme'));
     expect(got).toEqual([null]);
   });

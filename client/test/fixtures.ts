@@ -10,9 +10,24 @@ export function stage(name: string, orderIndex: number, winProbability: number, 
 export function deal(stageId: string, amount: string, over: Partial<DealRecord> = {}): DealRecord {
   const id = uuid();
   return {
-    id, name: 'Deal ' + id.slice(-3), contactId: null, companyId: null, ownerId: 'u1', pipelineId: 'p1', stageId, amount, currency: 'USD',
-    closeDate: null, status: 'OPEN', customData: {}, notePreview: null, version: 1, createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z', closedAt: null, ...over,
+    id,
+    name: 'Deal ' + id.slice(-3),
+    contactId: null,
+    companyId: null,
+    ownerId: 'u1',
+    pipelineId: 'p1',
+    stageId,
+    amount,
+    currency: 'USD',
+    closeDate: null,
+    status: 'OPEN',
+    customData: {},
+    notePreview: null,
+    version: 1,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    closedAt: null,
+    ...over,
   };
 }
 
@@ -26,14 +41,27 @@ export function board(stages: StageRecord[], deals: DealRecord[]): Board {
 export function activity(i: number, over: Partial<ActivityRecord> = {}): ActivityRecord {
   const t = new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString();
   return {
-    id: uuid(), type: (['CALL', 'EMAIL', 'MEETING', 'NOTE', 'TASK'] as const)[i % 5], contactId: 'c1', dealId: null, userId: 'u1',
-    subject: `Activity ${i}`, body: null, scheduledAt: null, completedAt: null, createdAt: t, updatedAt: t, ...over,
+    id: uuid(),
+    type: (['CALL', 'EMAIL', 'MEETING', 'NOTE', 'TASK'] as const)[i % 5],
+    contactId: 'c1',
+    dealId: null,
+    userId: 'u1',
+    subject: `Activity ${i}`,
+    body: null,
+    scheduledAt: null,
+    completedAt: null,
+    createdAt: t,
+    updatedAt: t,
+    ...over,
   };
 }
 
 /** A promise whose settlement the test controls, to look at the screen while a request is in flight. */
 export function deferred<T>() {
   let resolve!: (v: T) => void, reject!: (e: unknown) => void;
-  const promise = new Promise<T>((a, b) => { resolve = a; reject = b; });
+  const promise = new Promise<T>((a, b) => {
+    resolve = a;
+    reject = b;
+  });
   return { promise, resolve, reject };
 }

@@ -12,10 +12,21 @@ const people: PickerOption[] = [
 ];
 const byName = async (q: string) => people.filter((p) => p.name.toLowerCase().includes(q.toLowerCase()));
 
-function setup(props: Partial<{ value: { id: string; name: string } | null; search: (q: string) => Promise<PickerOption[]>; disabled: boolean }> = {}) {
+function setup(
+  props: Partial<{ value: { id: string; name: string } | null; search: (q: string) => Promise<PickerOption[]>; disabled: boolean }> = {},
+) {
   const picked: (PickerOption | null)[] = [];
   const search = vi.fn(props.search ?? byName);
-  render(RecordPicker, { props: { label: 'Contact', value: props.value ?? null, search, onchange: (o: PickerOption | null) => picked.push(o), linkTo: (id: string) => '#/contacts/' + id, disabled: props.disabled } });
+  render(RecordPicker, {
+    props: {
+      label: 'Contact',
+      value: props.value ?? null,
+      search,
+      onchange: (o: PickerOption | null) => picked.push(o),
+      linkTo: (id: string) => '#/contacts/' + id,
+      disabled: props.disabled,
+    },
+  });
   const input = screen.getByRole('combobox', { name: 'Contact' }) as HTMLInputElement;
   input.focus();
   return { input, picked, search };
@@ -75,7 +86,12 @@ describe('record picker', () => {
 
   it('drops an answer that arrives after a newer query', async () => {
     const pending: Record<string, (r: PickerOption[]) => void> = {};
-    const { input } = setup({ search: (q) => new Promise((resolve) => { pending[q] = resolve; }) });
+    const { input } = setup({
+      search: (q) =>
+        new Promise((resolve) => {
+          pending[q] = resolve;
+        }),
+    });
     await fireEvent.input(input, { target: { value: 'gr' } });
     await waitFor(() => expect(pending.gr).toBeDefined());
     await fireEvent.input(input, { target: { value: 'ad' } });

@@ -24,7 +24,6 @@ function source(rows: ActivityRecord[]) {
   return { loader, calls, sorted };
 }
 
-
 afterEach(() => cleanup());
 describe('timeline paging', () => {
   it('pages through everything newest first with no duplicates, then stops', async () => {
@@ -48,7 +47,13 @@ describe('timeline paging', () => {
     const slow = deferred<void>();
     const src = source(rows);
     let first = true;
-    const model = new TimelineModel(async (p) => { if (first) { first = false; await slow.promise; } return src.loader(p); }, 10);
+    const model = new TimelineModel(async (p) => {
+      if (first) {
+        first = false;
+        await slow.promise;
+      }
+      return src.loader(p);
+    }, 10);
     render(Timeline, { props: { model, userName: () => 'Ravi Rep' } });
     const unfiltered = model.reset();
     await model.reset('CALL');

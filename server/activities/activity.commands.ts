@@ -15,14 +15,24 @@ export class ActivityCommands {
 
   /** Everyone who may see the activity: through its contact, its deal, or as its author. */
   async audience(tx: Tx, a: ActivityRecord): Promise<string[]> {
-    const owners = await rows<{ owner_id: string }>(tx.em, `select owner_id from contacts where id = ? union select owner_id from deals where id = ?`, [a.contactId ?? NIL, a.dealId ?? NIL]);
+    const owners = await rows<{ owner_id: string }>(
+      tx.em,
+      `select owner_id from contacts where id = ? union select owner_id from deals where id = ?`,
+      [a.contactId ?? NIL, a.dealId ?? NIL],
+    );
     return this.policy.audience(tx.em, tx.tenantId, { owners: owners.map((o) => o.owner_id), contacts: [a.contactId], users: [a.userId] });
   }
 
   /** Tells a task's owner their inbox changed, with the overdue count the badge shows (a notice: it is about one user's inbox). */
   async emitInbox(tx: Tx, task: ActivityRecord, reason: string): Promise<void> {
     if (task.type !== 'TASK') return;
-    tx.notice('inbox.updated', 'activity', task.id, { userId: task.userId, reason, task, overdueCount: await repo.overdueCount(tx.em, task.userId) }, [task.userId]);
+    tx.notice(
+      'inbox.updated',
+      'activity',
+      task.id,
+      { userId: task.userId, reason, task, overdueCount: await repo.overdueCount(tx.em, task.userId) },
+      [task.userId],
+    );
   }
 
   /**
@@ -40,14 +50,19 @@ export class ActivityCommands {
       if (!acc) throw new AppError(422, 'INVALID_REFERENCE', 'Contact does not exist', { path: 'contactId' });
       if (acc !== 'write') throw readOnly('This contact is shared with you read-only');
     }
-    if (dealId && !(await this.policy.dealAccess(tx.em, tx.viewer, dealId))) throw new AppError(422, 'INVALID_REFERENCE', 'Deal does not exist', { path: 'dealId' });
+    if (dealId && !(await this.policy.dealAccess(tx.em, tx.viewer, dealId)))
+      throw new AppError(422, 'INVALID_REFERENCE', 'Deal does not exist', { path: 'dealId' });
   }
 
   async create(tx: Tx, input: z.output<typeof ActivityCreateInput>): Promise<ActivityRecord> {
     await this.checkParents(tx, input.contactId, input.dealId);
     let contactId = input.contactId ?? null;
     // An activity logged on a deal also lands on the deal's contact timeline (where the writer may write).
-    if (!contactId && input.dealId) contactId = await this.derivedContact(tx, (await one<{ contact_id: string | null }>(tx.em, 'select contact_id from deals where id = ?', [input.dealId]))?.contact_id ?? null);
+    if (!contactId && input.dealId)
+      contactId = await this.derivedContact(
+        tx,
+        (await one<{ contact_id: string | null }>(tx.em, 'select contact_id from deals where id = ?', [input.dealId]))?.contact_id ?? null,
+      );
     const rec = await repo.insert(tx.em, tx.tenantId, { ...input, contactId, dealId: input.dealId ?? null, userId: tx.viewer.id });
     if (rec.type === 'TASK' && rec.scheduledAt) await repo.syncOverdueMark(tx.em, rec.id);
     tx.emit('activity.created', 'activity', rec.id, rec, await this.audience(tx, rec));
@@ -56,9 +71,20 @@ export class ActivityCommands {
   }
 
   /** The NOTE a stage move leaves on the deal (and on its contact, where the mover may write there). */
-  async logOnDeal(tx: Tx, a: { dealId: string; contactId: string | null; subject: string; body: string }, dealAudience: string[]): Promise<ActivityRecord> {
+  async logOnDeal(
+    tx: Tx,
+    a: { dealId: string; contactId: string | null; subject: string; body: string },
+    dealAudience: string[],
+  ): Promise<ActivityRecord> {
     const contactId = await this.derivedContact(tx, a.contactId);
-    const rec = await repo.insert(tx.em, tx.tenantId, { type: 'NOTE', contactId, dealId: a.dealId, userId: tx.viewer.id, subject: a.subject, body: a.body });
+    const rec = await repo.insert(tx.em, tx.tenantId, {
+      type: 'NOTE',
+      contactId,
+      dealId: a.dealId,
+      userId: tx.viewer.id,
+      subject: a.subject,
+      body: a.body,
+    });
     const audience = contactId || !dealAudience.includes(tx.viewer.id) ? await this.audience(tx, rec) : dealAudience;
     tx.emit('activity.created', 'activity', rec.id, rec, audience);
     return rec;

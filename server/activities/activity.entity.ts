@@ -22,10 +22,25 @@ export const Activity = new EntitySchema<any>({
     updatedAt,
   },
   indexes: [
-    { name: 'activities_contact_timeline_idx', expression: 'create index "activities_contact_timeline_idx" on "activities" ("contact_id", "created_at" desc, "id" desc)' },
-    { name: 'activities_deal_timeline_idx', expression: 'create index "activities_deal_timeline_idx" on "activities" ("deal_id", "created_at" desc, "id" desc)' },
-    { name: 'activities_open_tasks_idx', expression: `create index "activities_open_tasks_idx" on "activities" ("user_id", "scheduled_at") where "type" = 'TASK' and "completed_at" is null` },
-    { name: 'activities_overdue_due_idx', expression: `create index "activities_overdue_due_idx" on "activities" ("scheduled_at") where "type" = 'TASK' and "completed_at" is null and "overdue_notified_at" is null` },
-    { name: 'activities_tenant_created_idx', expression: 'create index "activities_tenant_created_idx" on "activities" ("tenant_id", "created_at" desc, "id" desc)' },
+    {
+      name: 'activities_contact_timeline_idx',
+      expression: 'create index "activities_contact_timeline_idx" on "activities" ("contact_id", "created_at" desc, "id" desc)',
+    },
+    {
+      name: 'activities_deal_timeline_idx',
+      expression: 'create index "activities_deal_timeline_idx" on "activities" ("deal_id", "created_at" desc, "id" desc)',
+    },
+    {
+      name: 'activities_open_tasks_idx',
+      expression: `create index "activities_open_tasks_idx" on "activities" ("user_id", "scheduled_at") where "type" = 'TASK' and "completed_at" is null`,
+    },
+    {
+      name: 'activities_overdue_due_idx',
+      expression: `create index "activities_overdue_due_idx" on "activities" ("scheduled_at") where "type" = 'TASK' and "completed_at" is null and "overdue_notified_at" is null`,
+    },
+    {
+      name: 'activities_tenant_created_idx',
+      expression: 'create index "activities_tenant_created_idx" on "activities" ("tenant_id", "created_at" desc, "id" desc)',
+    },
   ],
 });

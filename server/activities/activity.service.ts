@@ -15,13 +15,22 @@ type Page = { items: ActivityRecord[]; nextCursor: string | null };
 /** Reads of activities, and the transactions their commands run in. */
 export class ActivityService {
   readonly commands: ActivityCommands;
-  constructor(private wp: WritePath, private policy: Policy) {
+  constructor(
+    private wp: WritePath,
+    private policy: Policy,
+  ) {
     this.commands = new ActivityCommands(policy);
   }
 
-  create(v: Viewer, input: z.output<typeof ActivityCreateInput>) { return this.wp.write(v, (tx) => this.commands.create(tx, input)); }
-  patch(v: Viewer, id: string, input: z.output<typeof ActivityPatchInput>) { return this.wp.write(v, (tx) => this.commands.patch(tx, id, input)); }
-  async remove(v: Viewer, id: string): Promise<void> { await this.wp.write(v, (tx) => this.commands.remove(tx, id)); }
+  create(v: Viewer, input: z.output<typeof ActivityCreateInput>) {
+    return this.wp.write(v, (tx) => this.commands.create(tx, input));
+  }
+  patch(v: Viewer, id: string, input: z.output<typeof ActivityPatchInput>) {
+    return this.wp.write(v, (tx) => this.commands.patch(tx, id, input));
+  }
+  async remove(v: Viewer, id: string): Promise<void> {
+    await this.wp.write(v, (tx) => this.commands.remove(tx, id));
+  }
 
   async get(v: Viewer, id: string): Promise<ActivityRecord> {
     const em = this.wp.read();
@@ -38,11 +47,24 @@ export class ActivityService {
     const em = this.wp.read();
     const vf = await this.policy.activities(em, v, 'a');
     const ks = keyset(TIMELINE_SORT, 'a.id', q.cursor);
-    const where = [vf.sql, ks.where.sql]; const params = [...vf.params, ...ks.where.params];
-    for (const [k, col] of [['type', 'type'], ['contactId', 'contact_id'], ['dealId', 'deal_id'], ['userId', 'user_id']] as const) {
-      if (q[k]) { where.push(`a.${col} = ?`); params.push(q[k]); }
+    const where = [vf.sql, ks.where.sql];
+    const params = [...vf.params, ...ks.where.params];
+    for (const [k, col] of [
+      ['type', 'type'],
+      ['contactId', 'contact_id'],
+      ['dealId', 'deal_id'],
+      ['userId', 'user_id'],
+    ] as const) {
+      if (q[k]) {
+        where.push(`a.${col} = ?`);
+        params.push(q[k]);
+      }
     }
-    const found = await rows<ActivityRow & { _sort: string }>(em, `select a.*, ${ks.select} from activities a where ${where.join(' and ')} order by ${ks.orderBy} limit ?`, [...params, q.limit + 1]);
+    const found = await rows<ActivityRow & { _sort: string }>(
+      em,
+      `select a.*, ${ks.select} from activities a where ${where.join(' and ')} order by ${ks.orderBy} limit ?`,
+      [...params, q.limit + 1],
+    );
     return this.withAbilities(em, v, pageOf(found, q.limit, toActivity));
   }
 
@@ -52,17 +74,33 @@ export class ActivityService {
     const access = kind === 'contact' ? await this.policy.contactAccess(em, v, id) : await this.policy.dealAccess(em, v, id);
     if (!access) throw notFound(kind === 'contact' ? 'Contact' : 'Deal');
     const ks = keyset(TIMELINE_SORT, 'a.id', q.cursor);
-    const where = [`a.${kind}_id = ?`, ks.where.sql]; const params: unknown[] = [id, ...ks.where.params];
-    if (q.type) { where.push('a.type = ?'); params.push(q.type); }
-    const found = await rows<ActivityRow & { _sort: string }>(em, `select a.*, ${ks.select} from activities a where ${where.join(' and ')} order by ${ks.orderBy} limit ?`, [...params, q.limit + 1]);
+    const where = [`a.${kind}_id = ?`, ks.where.sql];
+    const params: unknown[] = [id, ...ks.where.params];
+    if (q.type) {
+      where.push('a.type = ?');
+      params.push(q.type);
+    }
+    const found = await rows<ActivityRow & { _sort: string }>(
+      em,
+      `select a.*, ${ks.select} from activities a where ${where.join(' and ')} order by ${ks.orderBy} limit ?`,
+      [...params, q.limit + 1],
+    );
     return this.withAbilities(em, v, pageOf(found, q.limit, toActivity));
   }
 
   async inbox(v: Viewer): Promise<Inbox> {
     const em = this.wp.read();
     const open = `a.tenant_id = ? and a.user_id = ? and a.type = 'TASK' and a.completed_at is null`;
-    const overdue = await rows<ActivityRow>(em, `select a.* from activities a where ${open} and a.scheduled_at < now() order by a.scheduled_at asc, a.id limit 500`, [v.tenantId, v.id]);
-    const upcoming = await rows<ActivityRow>(em, `select a.* from activities a where ${open} and (a.scheduled_at >= now() or a.scheduled_at is null) order by a.scheduled_at asc nulls last, a.id limit 500`, [v.tenantId, v.id]);
+    const overdue = await rows<ActivityRow>(
+      em,
+      `select a.* from activities a where ${open} and a.scheduled_at < now() order by a.scheduled_at asc, a.id limit 500`,
+      [v.tenantId, v.id],
+    );
+    const upcoming = await rows<ActivityRow>(
+      em,
+      `select a.* from activities a where ${open} and (a.scheduled_at >= now() or a.scheduled_at is null) order by a.scheduled_at asc nulls last, a.id limit 500`,
+      [v.tenantId, v.id],
+    );
     return { overdue: overdue.map(toActivity), upcoming: upcoming.map(toActivity) };
   }
 }

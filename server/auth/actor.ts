@@ -22,5 +22,9 @@ export const systemActor = (job: SystemJob): Actor => ({ kind: 'system', id: nul
 export const userActor = (u: { id: string; name: string }): Actor => ({ kind: 'user', id: u.id, name: u.name });
 
 /** The actor as events carry it: no owner ids of API keys leak into pushed events. */
-export interface ActorRef { kind: ActorKind; id: string | null; name: string }
+export interface ActorRef {
+  kind: ActorKind;
+  id: string | null;
+  name: string;
+}
 export const actorRef = (a: Actor): ActorRef => ({ kind: a.kind, id: a.id, name: a.name });

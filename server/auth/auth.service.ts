@@ -16,7 +16,10 @@ let dummyHash: Promise<string> | null = null;
 export const hashPassword = (p: string) => argon2.hash(p, { type: argon2.argon2id });
 
 export class AuthService {
-  constructor(private wp: WritePath, private sessionTtlMs: number) {}
+  constructor(
+    private wp: WritePath,
+    private sessionTtlMs: number,
+  ) {}
 
   async signup(input: z.output<typeof SignupInput>): Promise<{ token: string; user: UserRecord }> {
     const hash = await hashPassword(input.password);
@@ -25,8 +28,13 @@ export class AuthService {
     const viewer: Viewer = { id: userId, tenantId, role: 'ADMIN', managerId: null, name: input.name, email: input.email };
     const user = await this.wp.write(viewer, async (tx) => {
       await run(tx.em, 'insert into tenants (id, name) values (?, ?)', [tenantId, input.tenantName]);
-      await run(tx.em, `insert into users (id, tenant_id, name, email, password_hash, role) values (?, ?, ?, ?, ?, 'ADMIN')`,
-        [userId, tenantId, input.name, input.email, hash]);
+      await run(tx.em, `insert into users (id, tenant_id, name, email, password_hash, role) values (?, ?, ?, ?, ?, 'ADMIN')`, [
+        userId,
+        tenantId,
+        input.name,
+        input.email,
+        hash,
+      ]);
       // A new workspace starts with a usable pipeline, as every CRM does.
       await createDefaultPipeline(tx.em, tenantId);
       const u = await loadUser(tx.em, userId);
@@ -39,10 +47,15 @@ export class AuthService {
 
   async login(input: z.output<typeof LoginInput>): Promise<{ token: string; user: UserRecord }> {
     const em = this.wp.read();
-    const candidates = await rows(em, `select ${USER_COLUMNS}, u.password_hash from users u where lower(u.email) = ? order by u.created_at`, [input.email.toLowerCase()]);
+    const candidates = await rows(em, `select ${USER_COLUMNS}, u.password_hash from users u where lower(u.email) = ? order by u.created_at`, [
+      input.email.toLowerCase(),
+    ]);
     let match: any = null;
     for (const c of candidates) {
-      if (await argon2.verify(c.password_hash, input.password)) { match = c; break; }
+      if (await argon2.verify(c.password_hash, input.password)) {
+        match = c;
+        break;
+      }
     }
     if (!candidates.length) {
       dummyHash ??= hashPassword(crypto.randomBytes(16).toString('hex'));
@@ -55,8 +68,13 @@ export class AuthService {
 
   private async createSession(userId: string, tenantId: string): Promise<string> {
     const token = crypto.randomBytes(32).toString('base64url');
-    await run(this.wp.read(), 'insert into sessions (id, token_hash, user_id, tenant_id, expires_at) values (?, ?, ?, ?, ?)',
-      [crypto.randomUUID(), sha256(token), userId, tenantId, new Date(Date.now() + this.sessionTtlMs)]);
+    await run(this.wp.read(), 'insert into sessions (id, token_hash, user_id, tenant_id, expires_at) values (?, ?, ?, ?, ?)', [
+      crypto.randomUUID(),
+      sha256(token),
+      userId,
+      tenantId,
+      new Date(Date.now() + this.sessionTtlMs),
+    ]);
     return token;
   }
 
@@ -67,9 +85,12 @@ export class AuthService {
   /** Resolves a bearer token or session cookie to the acting user; null when unknown or expired. */
   async authenticate(token: string | undefined | null, em: Em = this.wp.read()): Promise<Viewer | null> {
     if (!token || token.length > 200) return null;
-    const r = await one(em,
+    const r = await one(
+      em,
       `select u.id, u.tenant_id, u.role, u.manager_id, u.name, u.email from sessions s join users u on u.id = s.user_id
-        where s.token_hash = ? and s.expires_at > now()`, [sha256(token)]);
+        where s.token_hash = ? and s.expires_at > now()`,
+      [sha256(token)],
+    );
     if (!r) return null;
     return { id: r.id, tenantId: r.tenant_id, role: r.role, managerId: r.manager_id ?? null, name: r.name, email: r.email };
   }

@@ -8,7 +8,11 @@ export function sessionCookieToken(header: string | undefined): string | null {
   for (const part of header.split(';')) {
     const i = part.indexOf('=');
     if (i > 0 && part.slice(0, i).trim() === SESSION_COOKIE) {
-      try { return decodeURIComponent(part.slice(i + 1).trim()); } catch { return null; }
+      try {
+        return decodeURIComponent(part.slice(i + 1).trim());
+      } catch {
+        return null;
+      }
     }
   }
   return null;
@@ -17,7 +21,11 @@ export function sessionCookieToken(header: string | undefined): string | null {
 /** Whether an Origin or Referer value names this server (same host and port as the Host header). */
 function sameHost(url: string, host: string | undefined): boolean {
   if (!host) return false;
-  try { return new URL(url).host.toLowerCase() === host.toLowerCase(); } catch { return false; }
+  try {
+    return new URL(url).host.toLowerCase() === host.toLowerCase();
+  } catch {
+    return false;
+  }
 }
 
 /**

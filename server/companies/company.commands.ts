@@ -16,7 +16,8 @@ export class CompanyCommands {
   }
 
   private async checkOwner(tx: Tx, ownerId: string) {
-    if (!(await this.policy.canAssignOwner(tx.em, tx.viewer, ownerId))) throw validationFailed([{ path: 'ownerId', message: 'owner must be a user whose records you can see' }]);
+    if (!(await this.policy.canAssignOwner(tx.em, tx.viewer, ownerId)))
+      throw validationFailed([{ path: 'ownerId', message: 'owner must be a user whose records you can see' }]);
   }
 
   async create(tx: Tx, input: z.output<typeof CompanyCreateInput>): Promise<CompanyRecord> {
@@ -24,7 +25,13 @@ export class CompanyCommands {
     await this.checkOwner(tx, ownerId);
     const customData = await validateCustomData(tx.em, tx.tenantId, 'COMPANY', input.customData);
     const id = await repo.insert(tx.em, tx.tenantId, {
-      name: input.name, domain: input.domain ?? null, industry: input.industry ?? null, size: input.size ?? null, website: input.website ?? null, ownerId, customData,
+      name: input.name,
+      domain: input.domain ?? null,
+      industry: input.industry ?? null,
+      size: input.size ?? null,
+      website: input.website ?? null,
+      ownerId,
+      customData,
     });
     const rec = (await repo.load(tx.em, id))!;
     tx.emit('company.created', 'company', id, rec, await this.audience(tx, rec));
@@ -35,7 +42,8 @@ export class CompanyCommands {
     if (!(await this.policy.companyAccess(tx.em, tx.viewer, id))) throw notFound('Company');
     const before = (await repo.lock(tx.em, id))!;
     const reassigning = !!input.ownerId && input.ownerId !== before.ownerId;
-    if (reassigning && !(await this.policy.can(tx.em, tx.viewer, 'reassign', { type: 'company', id }))) throw new AppError(403, 'FORBIDDEN', 'You may not reassign this company');
+    if (reassigning && !(await this.policy.can(tx.em, tx.viewer, 'reassign', { type: 'company', id })))
+      throw new AppError(403, 'FORBIDDEN', 'You may not reassign this company');
     if (input.ownerId) await this.checkOwner(tx, input.ownerId);
     const beforeAudience = reassigning ? await this.audience(tx, before) : [];
     const customData = await validateCustomData(tx.em, tx.tenantId, 'COMPANY', input.customData, before.customData);
@@ -43,7 +51,11 @@ export class CompanyCommands {
     const rec = (await repo.load(tx.em, id))!;
     const audience = await this.audience(tx, rec);
     tx.emitUpdate('company.updated', 'company', before, rec, audience);
-    if (reassigning) noticeAccessChange(tx, { entityType: 'company', entityId: id }, beforeAudience, audience, 'reassigned', { lost: { toOwnerId: rec.ownerId }, record: rec });
+    if (reassigning)
+      noticeAccessChange(tx, { entityType: 'company', entityId: id }, beforeAudience, audience, 'reassigned', {
+        lost: { toOwnerId: rec.ownerId },
+        record: rec,
+      });
     return rec;
   }
 

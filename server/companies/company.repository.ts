@@ -5,14 +5,30 @@ import { one, run, iso, type Em } from '../db/sql.js';
 import { conflict } from '../http/errors.js';
 
 export interface CompanyRow {
-  id: string; name: string; domain: string | null; industry: string | null; size: string | null; website: string | null; owner_id: string;
-  custom_data: CustomValues | null; created_at: Date | string; updated_at: Date | string;
+  id: string;
+  name: string;
+  domain: string | null;
+  industry: string | null;
+  size: string | null;
+  website: string | null;
+  owner_id: string;
+  custom_data: CustomValues | null;
+  created_at: Date | string;
+  updated_at: Date | string;
 }
 
 export function toCompany(r: CompanyRow): CompanyRecord {
   return {
-    id: r.id, name: r.name, domain: r.domain ?? null, industry: r.industry ?? null, size: r.size ?? null, website: r.website ?? null,
-    ownerId: r.owner_id, customData: r.custom_data ?? {}, createdAt: iso(r.created_at), updatedAt: iso(r.updated_at),
+    id: r.id,
+    name: r.name,
+    domain: r.domain ?? null,
+    industry: r.industry ?? null,
+    size: r.size ?? null,
+    website: r.website ?? null,
+    ownerId: r.owner_id,
+    customData: r.custom_data ?? {},
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
   };
 }
 
@@ -30,19 +46,32 @@ export const companyRepository = {
   },
   async insert(em: Em, tenantId: string, c: CompanyFields): Promise<string> {
     const id = crypto.randomUUID();
-    await run(em, `insert into companies (id, tenant_id, name, domain, industry, size, website, owner_id, custom_data) values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)`,
-      [id, tenantId, c.name, c.domain, c.industry, c.size, c.website, c.ownerId, JSON.stringify(c.customData)]);
+    await run(
+      em,
+      `insert into companies (id, tenant_id, name, domain, industry, size, website, owner_id, custom_data) values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)`,
+      [id, tenantId, c.name, c.domain, c.industry, c.size, c.website, c.ownerId, JSON.stringify(c.customData)],
+    );
     return id;
   },
   async update(em: Em, id: string, p: Partial<CompanyFields>): Promise<void> {
-    const sets: string[] = []; const vals: unknown[] = [];
-    for (const [k, col] of Object.entries(PATCHABLE) as [keyof typeof PATCHABLE, string][]) if (p[k] !== undefined) { sets.push(`${col} = ?`); vals.push(p[k]); }
-    if (p.customData) { sets.push('custom_data = ?::jsonb'); vals.push(JSON.stringify(p.customData)); }
+    const sets: string[] = [];
+    const vals: unknown[] = [];
+    for (const [k, col] of Object.entries(PATCHABLE) as [keyof typeof PATCHABLE, string][])
+      if (p[k] !== undefined) {
+        sets.push(`${col} = ?`);
+        vals.push(p[k]);
+      }
+    if (p.customData) {
+      sets.push('custom_data = ?::jsonb');
+      vals.push(JSON.stringify(p.customData));
+    }
     sets.push('updated_at = now()');
     await run(em, `update companies set ${sets.join(', ')} where id = ?`, [...vals, id]);
   },
   /** 409 IN_USE while deals or contacts still point at it. */
   async remove(em: Em, id: string): Promise<void> {
-    await run(em, 'delete from companies where id = ?', [id]).catch((e: { code?: string }) => { throw e?.code === '23503' ? conflict('IN_USE', 'Company is still referenced') : e; });
+    await run(em, 'delete from companies where id = ?', [id]).catch((e: { code?: string }) => {
+      throw e?.code === '23503' ? conflict('IN_USE', 'Company is still referenced') : e;
+    });
   },
 };

@@ -37,12 +37,29 @@ export function auditConsumer(): Consumer {
       const values: unknown[] = [];
       const tuples = events.map((e) => {
         const v = auditValues(e);
-        values.push(tenantId, e.seq, e.entityType, e.entityId, e.type, e.actor.kind, e.actor.id, e.actor.name, e.requestId,
-          v.changed ? pgArray(v.changed) : null, v.before ? JSON.stringify(v.before) : null, v.after ? JSON.stringify(v.after) : null, e.at);
+        values.push(
+          tenantId,
+          e.seq,
+          e.entityType,
+          e.entityId,
+          e.type,
+          e.actor.kind,
+          e.actor.id,
+          e.actor.name,
+          e.requestId,
+          v.changed ? pgArray(v.changed) : null,
+          v.before ? JSON.stringify(v.before) : null,
+          v.after ? JSON.stringify(v.after) : null,
+          e.at,
+        );
         return '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::text[], ?::jsonb, ?::jsonb, ?)';
       });
-      await run(em, `insert into audit_log (tenant_id, seq, entity_type, entity_id, type, actor_kind, actor_id, actor_name, request_id, changed, before, after, at)
-          values ${tuples.join(', ')} on conflict (tenant_id, seq) do nothing`, values);
+      await run(
+        em,
+        `insert into audit_log (tenant_id, seq, entity_type, entity_id, type, actor_kind, actor_id, actor_name, request_id, changed, before, after, at)
+          values ${tuples.join(', ')} on conflict (tenant_id, seq) do nothing`,
+        values,
+      );
     },
   };
 }
@@ -50,19 +67,43 @@ export function auditConsumer(): Consumer {
 const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
 
 /** One page of a tenant's audit log, newest first, optionally for one entity. */
-export async function auditPage(em: Em, tenantId: string, q: { entityType?: string; entityId?: string; before?: number; limit: number }): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
+export async function auditPage(
+  em: Em,
+  tenantId: string,
+  q: { entityType?: string; entityId?: string; before?: number; limit: number },
+): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
   const where = ['tenant_id = ?'];
   const params: unknown[] = [tenantId];
-  if (q.entityType) { where.push('entity_type = ?'); params.push(q.entityType); }
-  if (q.entityId) { where.push('entity_id = ?'); params.push(q.entityId); }
-  if (q.before) { where.push('seq < ?'); params.push(q.before); }
+  if (q.entityType) {
+    where.push('entity_type = ?');
+    params.push(q.entityType);
+  }
+  if (q.entityId) {
+    where.push('entity_id = ?');
+    params.push(q.entityId);
+  }
+  if (q.before) {
+    where.push('seq < ?');
+    params.push(q.before);
+  }
   params.push(q.limit + 1);
-  const r = await rows(em, `select seq, at, type, entity_type, entity_id, actor_kind, actor_id, actor_name, request_id,
-      to_jsonb(changed) as changed, before, after from audit_log where ${where.join(' and ')} order by seq desc limit ?`, params);
+  const r = await rows(
+    em,
+    `select seq, at, type, entity_type, entity_id, actor_kind, actor_id, actor_name, request_id,
+      to_jsonb(changed) as changed, before, after from audit_log where ${where.join(' and ')} order by seq desc limit ?`,
+    params,
+  );
   const items: AuditEntry[] = r.slice(0, q.limit).map((x) => ({
-    seq: Number(x.seq), at: iso(x.at), type: x.type, entityType: x.entity_type, entityId: x.entity_id,
-    actor: { kind: x.actor_kind, id: x.actor_id ?? null, name: x.actor_name }, requestId: x.request_id ?? null,
-    changed: json(x.changed) ?? null, before: json(x.before) ?? null, after: json(x.after) ?? null,
+    seq: Number(x.seq),
+    at: iso(x.at),
+    type: x.type,
+    entityType: x.entity_type,
+    entityId: x.entity_id,
+    actor: { kind: x.actor_kind, id: x.actor_id ?? null, name: x.actor_name },
+    requestId: x.request_id ?? null,
+    changed: json(x.changed) ?? null,
+    before: json(x.before) ?? null,
+    after: json(x.after) ?? null,
   }));
   return { items, nextCursor: r.length > q.limit ? String(items[items.length - 1].seq) : null };
 }

@@ -42,7 +42,10 @@ export function consumersExtension(opts: ConsumersOptions = {}): PulseExtension 
 
   const startRunner = (c: Consumer) => {
     if (!ctx || c.enabled === false || runners.has(c.name)) return;
-    const r = new ConsumerRunner(c, ctx.orm, ctx.log.child({ consumer: c.name }), { pollMs: opts.pollMs ?? 1000, concurrency: opts.concurrency ?? 4 });
+    const r = new ConsumerRunner(c, ctx.orm, ctx.log.child({ consumer: c.name }), {
+      pollMs: opts.pollMs ?? 1000,
+      concurrency: opts.concurrency ?? 4,
+    });
     runners.set(c.name, r);
     r.start();
   };
@@ -69,7 +72,11 @@ export function consumersExtension(opts: ConsumersOptions = {}): PulseExtension 
     attach(c) {
       ctx = c;
       registries.set(c.wp, registry);
-      offs.push(c.wp.onCommit((events) => { for (const e of events) wakeFor(e.tenantId, e.type, e.kind); }));
+      offs.push(
+        c.wp.onCommit((events) => {
+          for (const e of events) wakeFor(e.tenantId, e.type, e.kind);
+        }),
+      );
       // Other nodes' commits (the feed also carries this node's, which is harmless: waking is idempotent).
       offs.push(c.feed.on((e) => wakeFor(e.tenantId, e.type, e.kind)));
       for (const x of consumers.values()) startRunner(x);
@@ -81,7 +88,10 @@ export function consumersExtension(opts: ConsumersOptions = {}): PulseExtension 
       const out: Record<string, unknown> = {};
       for (const n of names) {
         const c = consumers.get(n)!;
-        out[n] = { enabled: c.enabled !== false, ...(h.get(n) ?? { tenants: 0, maxLag: 0, totalLag: 0, failingTenants: 0, lastError: null, lastErrorAt: null }) };
+        out[n] = {
+          enabled: c.enabled !== false,
+          ...(h.get(n) ?? { tenants: 0, maxLag: 0, totalLag: 0, failingTenants: 0, lastError: null, lastErrorAt: null }),
+        };
       }
       return out;
     },

@@ -28,7 +28,12 @@ export class ConsumerRunner {
   delivered = 0;
   failures = 0;
 
-  constructor(readonly consumer: Consumer, private orm: MikroORM, private log: Logger, private opts: RunnerOptions) {
+  constructor(
+    readonly consumer: Consumer,
+    private orm: MikroORM,
+    private log: Logger,
+    private opts: RunnerOptions,
+  ) {
     this.types = consumer.types === 'all' ? null : new Set(consumer.types);
   }
 
@@ -42,10 +47,16 @@ export class ConsumerRunner {
   wake(tenantId?: string): void {
     if (this.closed) return;
     if (tenantId) this.woken.add(tenantId);
-    if (this.pumping) { this.again = true; return; }
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
     this.pumping = this.pump().finally(() => {
       this.pumping = null;
-      if (this.again && !this.closed) { this.again = false; this.wake(); }
+      if (this.again && !this.closed) {
+        this.again = false;
+        this.wake();
+      }
     });
   }
 
@@ -53,7 +64,9 @@ export class ConsumerRunner {
     return kind === 'fact' && (!this.types || this.types.has(type));
   }
 
-  private em(): Em { return this.orm.em.fork() as Em; }
+  private em(): Em {
+    return this.orm.em.fork() as Em;
+  }
 
   private async pump(): Promise<void> {
     try {

@@ -26,7 +26,8 @@ export class ContactCommands {
 
   /** A new company link must point at a company the writer can see; keeping the current one is always allowed. */
   private async checkRefs(tx: Tx, ownerId: string | undefined, companyId: string | null | undefined, curCompanyId: string | null = null) {
-    if (ownerId && !(await this.policy.canAssignOwner(tx.em, tx.viewer, ownerId))) throw validationFailed([{ path: 'ownerId', message: 'owner must be a user whose records you can see' }]);
+    if (ownerId && !(await this.policy.canAssignOwner(tx.em, tx.viewer, ownerId)))
+      throw validationFailed([{ path: 'ownerId', message: 'owner must be a user whose records you can see' }]);
     if (companyId && companyId !== curCompanyId && !(await this.policy.companyAccess(tx.em, tx.viewer, companyId))) {
       throw new AppError(422, 'INVALID_REFERENCE', 'Company does not exist', { path: 'companyId' });
     }
@@ -38,8 +39,16 @@ export class ContactCommands {
     if (input.email && (await repo.emailTaken(tx.em, tx.tenantId, input.email))) throw duplicateEmail();
     const customData = await validateCustomData(tx.em, tx.tenantId, 'CONTACT', input.customData);
     const id = await repo.insert(tx.em, tx.tenantId, {
-      firstName: input.firstName, lastName: input.lastName ?? '', email: input.email ?? null, phone: input.phone ?? null, companyId: input.companyId ?? null,
-      jobTitle: input.jobTitle ?? null, source: input.source ?? null, ownerId, tags: input.tags ?? [], customData,
+      firstName: input.firstName,
+      lastName: input.lastName ?? '',
+      email: input.email ?? null,
+      phone: input.phone ?? null,
+      companyId: input.companyId ?? null,
+      jobTitle: input.jobTitle ?? null,
+      source: input.source ?? null,
+      ownerId,
+      tags: input.tags ?? [],
+      customData,
     });
     const rec = (await repo.load(tx.em, id))!;
     tx.emit('contact.created', 'contact', id, rec, await this.audience(tx, rec));
@@ -62,7 +71,11 @@ export class ContactCommands {
     const rec = (await repo.load(tx.em, id))!;
     const audience = await this.audience(tx, rec);
     tx.emitUpdate('contact.updated', 'contact', before, rec, audience);
-    if (reassigning) noticeAccessChange(tx, { entityType: 'contact', entityId: id }, beforeAudience, audience, 'reassigned', { lost: { toOwnerId: rec.ownerId }, record: rec });
+    if (reassigning)
+      noticeAccessChange(tx, { entityType: 'contact', entityId: id }, beforeAudience, audience, 'reassigned', {
+        lost: { toOwnerId: rec.ownerId },
+        record: rec,
+      });
     return rec;
   }
 

@@ -23,8 +23,14 @@ export const Contact = new EntitySchema<any>({
   indexes: [
     { name: 'contacts_tenant_owner_idx', properties: ['tenant', 'owner'] },
     { name: 'contacts_company_idx', properties: ['company'] },
-    { name: 'contacts_tenant_email_uniq', expression: 'create unique index "contacts_tenant_email_uniq" on "contacts" ("tenant_id", lower("email")) where "email" is not null' },
-    { name: 'contacts_tenant_created_idx', expression: 'create index "contacts_tenant_created_idx" on "contacts" ("tenant_id", "created_at" desc, "id" desc)' },
+    {
+      name: 'contacts_tenant_email_uniq',
+      expression: 'create unique index "contacts_tenant_email_uniq" on "contacts" ("tenant_id", lower("email")) where "email" is not null',
+    },
+    {
+      name: 'contacts_tenant_created_idx',
+      expression: 'create index "contacts_tenant_created_idx" on "contacts" ("tenant_id", "created_at" desc, "id" desc)',
+    },
   ],
 });
 

@@ -5,19 +5,50 @@ import { one, run, iso, pgArray, type Em } from '../db/sql.js';
 import { conflict } from '../http/errors.js';
 
 export interface ContactRow {
-  id: string; first_name: string; last_name: string; email: string | null; phone: string | null; company_id: string | null; job_title: string | null;
-  source: ContactRecord['source']; owner_id: string; tags: string[] | null; custom_data: CustomValues | null; created_at: Date | string; updated_at: Date | string;
+  id: string;
+  first_name: string;
+  last_name: string;
+  email: string | null;
+  phone: string | null;
+  company_id: string | null;
+  job_title: string | null;
+  source: ContactRecord['source'];
+  owner_id: string;
+  tags: string[] | null;
+  custom_data: CustomValues | null;
+  created_at: Date | string;
+  updated_at: Date | string;
 }
-export interface ShareRow { contact_id: string; user_id: string; permission: ShareRecord['permission']; created_at: Date | string }
+export interface ShareRow {
+  contact_id: string;
+  user_id: string;
+  permission: ShareRecord['permission'];
+  created_at: Date | string;
+}
 
 export function toContact(r: ContactRow): ContactRecord {
   return {
-    id: r.id, firstName: r.first_name, lastName: r.last_name, email: r.email ?? null, phone: r.phone ?? null,
-    companyId: r.company_id ?? null, jobTitle: r.job_title ?? null, source: r.source ?? null, ownerId: r.owner_id,
-    tags: r.tags ?? [], customData: r.custom_data ?? {}, createdAt: iso(r.created_at), updatedAt: iso(r.updated_at),
+    id: r.id,
+    firstName: r.first_name,
+    lastName: r.last_name,
+    email: r.email ?? null,
+    phone: r.phone ?? null,
+    companyId: r.company_id ?? null,
+    jobTitle: r.job_title ?? null,
+    source: r.source ?? null,
+    ownerId: r.owner_id,
+    tags: r.tags ?? [],
+    customData: r.custom_data ?? {},
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
   };
 }
-export const toShare = (r: ShareRow): ShareRecord => ({ contactId: r.contact_id, userId: r.user_id, permission: r.permission, createdAt: iso(r.created_at) });
+export const toShare = (r: ShareRow): ShareRecord => ({
+  contactId: r.contact_id,
+  userId: r.user_id,
+  permission: r.permission,
+  createdAt: iso(r.created_at),
+});
 
 export const duplicateEmail = () => conflict('DUPLICATE_EMAIL', 'A contact with this email already exists');
 function mapUnique(e: unknown): never {
@@ -28,7 +59,16 @@ function mapUnique(e: unknown): never {
 const dedupe = (tags: string[]) => [...new Set(tags)];
 
 export type ContactFields = Omit<ContactRecord, 'id' | 'createdAt' | 'updatedAt' | 'access' | 'abilities'>;
-const PATCHABLE = { firstName: 'first_name', lastName: 'last_name', email: 'email', phone: 'phone', companyId: 'company_id', jobTitle: 'job_title', source: 'source', ownerId: 'owner_id' } as const;
+const PATCHABLE = {
+  firstName: 'first_name',
+  lastName: 'last_name',
+  email: 'email',
+  phone: 'phone',
+  companyId: 'company_id',
+  jobTitle: 'job_title',
+  source: 'source',
+  ownerId: 'owner_id',
+} as const;
 
 export const contactRepository = {
   async load(em: Em, id: string): Promise<ContactRecord | null> {
@@ -43,23 +83,53 @@ export const contactRepository = {
 
   /** Another contact of the tenant holding this email (emails are unique per tenant, case-insensitively). */
   async emailTaken(em: Em, tenantId: string, email: string, exceptId?: string): Promise<boolean> {
-    return !!(await one(em, 'select id from contacts where tenant_id = ? and lower(email) = lower(?) and id <> ?', [tenantId, email, exceptId ?? '00000000-0000-0000-0000-000000000000']));
+    return !!(await one(em, 'select id from contacts where tenant_id = ? and lower(email) = lower(?) and id <> ?', [
+      tenantId,
+      email,
+      exceptId ?? '00000000-0000-0000-0000-000000000000',
+    ]));
   },
 
   async insert(em: Em, tenantId: string, c: ContactFields): Promise<string> {
     const id = crypto.randomUUID();
-    await run(em, `insert into contacts (id, tenant_id, first_name, last_name, email, phone, company_id, job_title, source, owner_id, tags, custom_data)
+    await run(
+      em,
+      `insert into contacts (id, tenant_id, first_name, last_name, email, phone, company_id, job_title, source, owner_id, tags, custom_data)
       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::text[], ?::jsonb)`,
-      [id, tenantId, c.firstName, c.lastName, c.email, c.phone, c.companyId, c.jobTitle, c.source, c.ownerId, pgArray(dedupe(c.tags)), JSON.stringify(c.customData)])
-      .catch(mapUnique);
+      [
+        id,
+        tenantId,
+        c.firstName,
+        c.lastName,
+        c.email,
+        c.phone,
+        c.companyId,
+        c.jobTitle,
+        c.source,
+        c.ownerId,
+        pgArray(dedupe(c.tags)),
+        JSON.stringify(c.customData),
+      ],
+    ).catch(mapUnique);
     return id;
   },
 
   async update(em: Em, id: string, p: Partial<ContactFields>): Promise<void> {
-    const sets: string[] = []; const vals: unknown[] = [];
-    for (const [k, col] of Object.entries(PATCHABLE) as [keyof typeof PATCHABLE, string][]) if (p[k] !== undefined) { sets.push(`${col} = ?`); vals.push(p[k]); }
-    if (p.tags) { sets.push('tags = ?::text[]'); vals.push(pgArray(dedupe(p.tags))); }
-    if (p.customData) { sets.push('custom_data = ?::jsonb'); vals.push(JSON.stringify(p.customData)); }
+    const sets: string[] = [];
+    const vals: unknown[] = [];
+    for (const [k, col] of Object.entries(PATCHABLE) as [keyof typeof PATCHABLE, string][])
+      if (p[k] !== undefined) {
+        sets.push(`${col} = ?`);
+        vals.push(p[k]);
+      }
+    if (p.tags) {
+      sets.push('tags = ?::text[]');
+      vals.push(pgArray(dedupe(p.tags)));
+    }
+    if (p.customData) {
+      sets.push('custom_data = ?::jsonb');
+      vals.push(JSON.stringify(p.customData));
+    }
     sets.push('updated_at = now()');
     await run(em, `update contacts set ${sets.join(', ')} where id = ?`, [...vals, id]).catch(mapUnique);
   },
@@ -69,8 +139,12 @@ export const contactRepository = {
   },
 
   async upsertShare(em: Em, tenantId: string, contactId: string, userId: string, permission: ShareRecord['permission']): Promise<ShareRecord> {
-    const r = await one<ShareRow>(em, `insert into contact_shares (contact_id, user_id, tenant_id, permission) values (?, ?, ?, ?)
-      on conflict (contact_id, user_id) do update set permission = excluded.permission returning *`, [contactId, userId, tenantId, permission]);
+    const r = await one<ShareRow>(
+      em,
+      `insert into contact_shares (contact_id, user_id, tenant_id, permission) values (?, ?, ?, ?)
+      on conflict (contact_id, user_id) do update set permission = excluded.permission returning *`,
+      [contactId, userId, tenantId, permission],
+    );
     return toShare(r!);
   },
 

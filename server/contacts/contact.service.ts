@@ -12,22 +12,36 @@ import { contactRepository as repo, toContact, toShare, type ContactRow, type Sh
 import { ContactCommands } from './contact.commands.js';
 
 const SORTS: Record<string, [string, SortSpec['type']]> = {
-  createdAt: ['c.created_at', 'timestamptz'], updatedAt: ['c.updated_at', 'timestamptz'],
+  createdAt: ['c.created_at', 'timestamptz'],
+  updatedAt: ['c.updated_at', 'timestamptz'],
   name: [`lower(c.last_name || ' ' || c.first_name)`, 'text'],
 };
 
 /** Reads of contacts and their shares, and the transactions their commands run in. */
 export class ContactService {
   readonly commands: ContactCommands;
-  constructor(private wp: WritePath, private policy: Policy) {
+  constructor(
+    private wp: WritePath,
+    private policy: Policy,
+  ) {
     this.commands = new ContactCommands(policy);
   }
 
-  create(v: Viewer, input: z.output<typeof ContactCreateInput>) { return this.wp.write(v, (tx) => this.commands.create(tx, input)); }
-  patch(v: Viewer, id: string, input: z.output<typeof ContactPatchInput>) { return this.wp.write(v, (tx) => this.commands.patch(tx, id, input)); }
-  async remove(v: Viewer, id: string): Promise<void> { await this.wp.write(v, (tx) => this.commands.remove(tx, id)); }
-  share(v: Viewer, contactId: string, input: z.output<typeof ShareInput>) { return this.wp.write(v, (tx) => this.commands.share(tx, contactId, input)); }
-  async unshare(v: Viewer, contactId: string, userId: string): Promise<void> { await this.wp.write(v, (tx) => this.commands.unshare(tx, contactId, userId)); }
+  create(v: Viewer, input: z.output<typeof ContactCreateInput>) {
+    return this.wp.write(v, (tx) => this.commands.create(tx, input));
+  }
+  patch(v: Viewer, id: string, input: z.output<typeof ContactPatchInput>) {
+    return this.wp.write(v, (tx) => this.commands.patch(tx, id, input));
+  }
+  async remove(v: Viewer, id: string): Promise<void> {
+    await this.wp.write(v, (tx) => this.commands.remove(tx, id));
+  }
+  share(v: Viewer, contactId: string, input: z.output<typeof ShareInput>) {
+    return this.wp.write(v, (tx) => this.commands.share(tx, contactId, input));
+  }
+  async unshare(v: Viewer, contactId: string, userId: string): Promise<void> {
+    await this.wp.write(v, (tx) => this.commands.unshare(tx, contactId, userId));
+  }
 
   async list(v: Viewer, q: z.output<typeof ContactListQuery>, raw: Record<string, unknown>) {
     const em = this.wp.read();
@@ -42,11 +56,27 @@ export class ContactService {
       where.push(`((c.first_name || ' ' || c.last_name) ilike ? or c.email ilike ? or c.phone ilike ?)`);
       params.push(like, like, like);
     }
-    if (q.ownerId) { where.push('c.owner_id = ?'); params.push(q.ownerId); }
-    if (q.companyId) { where.push('c.company_id = ?'); params.push(q.companyId); }
-    if (q.tag) { where.push('? = any(c.tags)'); params.push(q.tag); }
-    if (q.source) { where.push('c.source = ?'); params.push(q.source); }
-    const found = await rows<ContactRow & { _sort: string }>(em, `select c.*, ${ks.select} from contacts c where ${where.join(' and ')} order by ${ks.orderBy} limit ?`, [...params, q.limit + 1]);
+    if (q.ownerId) {
+      where.push('c.owner_id = ?');
+      params.push(q.ownerId);
+    }
+    if (q.companyId) {
+      where.push('c.company_id = ?');
+      params.push(q.companyId);
+    }
+    if (q.tag) {
+      where.push('? = any(c.tags)');
+      params.push(q.tag);
+    }
+    if (q.source) {
+      where.push('c.source = ?');
+      params.push(q.source);
+    }
+    const found = await rows<ContactRow & { _sort: string }>(
+      em,
+      `select c.*, ${ks.select} from contacts c where ${where.join(' and ')} order by ${ks.orderBy} limit ?`,
+      [...params, q.limit + 1],
+    );
     const page = pageOf(found, q.limit, toContact);
     const ab = await this.policy.abilitiesFor(em, v, 'contact', page.items);
     return { ...page, items: page.items.map((c) => ({ ...c, abilities: ab.get(c.id) })) };

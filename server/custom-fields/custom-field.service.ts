@@ -12,7 +12,15 @@ const TABLE: Record<EntityType, string> = { CONTACT: 'contacts', DEAL: 'deals', 
 const MAX_TEXT = 10_000;
 
 export function toCustomField(r: any): CustomFieldRecord {
-  return { id: r.id, entityType: r.entity_type, fieldName: r.field_name, fieldType: r.field_type, options: r.options ?? null, indexed: !!r.indexed, createdAt: iso(r.created_at) };
+  return {
+    id: r.id,
+    entityType: r.entity_type,
+    fieldName: r.field_name,
+    fieldType: r.field_type,
+    options: r.options ?? null,
+    indexed: !!r.indexed,
+    createdAt: iso(r.created_at),
+  };
 }
 
 async function definitions(em: Em, tenantId: string, entityType: EntityType) {
@@ -21,11 +29,20 @@ async function definitions(em: Em, tenantId: string, entityType: EntityType) {
 
 function checkValue(f: CustomFieldRecord, v: unknown): string | null {
   switch (f.fieldType) {
-    case 'TEXT': return typeof v === 'string' && v.length <= MAX_TEXT ? null : `must be text of at most ${MAX_TEXT} characters`;
-    case 'NUMBER': return typeof v === 'number' && Number.isFinite(v) ? null : 'must be a finite number';
-    case 'DATE': return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && new Date(v + 'T00:00:00Z').toISOString().startsWith(v) ? null : 'must be an ISO date (YYYY-MM-DD)';
-    case 'SELECT': return typeof v === 'string' && (f.options ?? []).includes(v) ? null : `must be one of: ${(f.options ?? []).join(', ')}`;
-    case 'MULTI_SELECT': return Array.isArray(v) && v.every((x) => typeof x === 'string' && (f.options ?? []).includes(x)) && new Set(v).size === v.length ? null : `must be distinct values from: ${(f.options ?? []).join(', ')}`;
+    case 'TEXT':
+      return typeof v === 'string' && v.length <= MAX_TEXT ? null : `must be text of at most ${MAX_TEXT} characters`;
+    case 'NUMBER':
+      return typeof v === 'number' && Number.isFinite(v) ? null : 'must be a finite number';
+    case 'DATE':
+      return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && new Date(v + 'T00:00:00Z').toISOString().startsWith(v)
+        ? null
+        : 'must be an ISO date (YYYY-MM-DD)';
+    case 'SELECT':
+      return typeof v === 'string' && (f.options ?? []).includes(v) ? null : `must be one of: ${(f.options ?? []).join(', ')}`;
+    case 'MULTI_SELECT':
+      return Array.isArray(v) && v.every((x) => typeof x === 'string' && (f.options ?? []).includes(x)) && new Set(v).size === v.length
+        ? null
+        : `must be distinct values from: ${(f.options ?? []).join(', ')}`;
   }
 }
 
@@ -36,17 +53,30 @@ function checkValue(f: CustomFieldRecord, v: unknown): string | null {
 /** Custom field values as records carry them (checked against their definitions below). */
 export type CustomValues = z.output<typeof CustomData>;
 
-export async function validateCustomData(em: Em, tenantId: string, entityType: EntityType, input: Record<string, unknown> | undefined, existing: CustomValues = {}): Promise<CustomValues> {
+export async function validateCustomData(
+  em: Em,
+  tenantId: string,
+  entityType: EntityType,
+  input: Record<string, unknown> | undefined,
+  existing: CustomValues = {},
+): Promise<CustomValues> {
   if (!input) return existing;
   const defs = new Map((await definitions(em, tenantId, entityType)).map((d) => [d.fieldName, d]));
   const errors: { path: string; message: string }[] = [];
   const out: CustomValues = { ...existing };
   for (const [k, v] of Object.entries(input)) {
     const def = defs.get(k);
-    if (!def) { errors.push({ path: `customData.${k}`, message: 'unknown custom field' }); continue; }
-    if (v === null) { delete out[k]; continue; }
+    if (!def) {
+      errors.push({ path: `customData.${k}`, message: 'unknown custom field' });
+      continue;
+    }
+    if (v === null) {
+      delete out[k];
+      continue;
+    }
     const msg = checkValue(def, v);
-    if (msg) errors.push({ path: `customData.${k}`, message: msg }); else out[k] = v as CustomValues[string];
+    if (msg) errors.push({ path: `customData.${k}`, message: msg });
+    else out[k] = v as CustomValues[string];
   }
   if (errors.length) throw validationFailed(errors, 'Invalid custom field values');
   return out;
@@ -63,7 +93,8 @@ export async function customFilters(em: Em, tenantId: string, entityType: Entity
     const name = k.slice(3);
     const def = defs.get(name);
     const value = Array.isArray(raw) ? raw[0] : raw;
-    if (!def || typeof value !== 'string') throw validationFailed([{ path: k, message: def ? 'must be a single value' : 'unknown custom field' }], 'Invalid custom field filter');
+    if (!def || typeof value !== 'string')
+      throw validationFailed([{ path: k, message: def ? 'must be a single value' : 'unknown custom field' }], 'Invalid custom field filter');
     if (def.fieldType === 'MULTI_SELECT') {
       parts.push(`${alias}.custom_data -> '${name}' @> to_jsonb(?::text)`);
       params.push(value);
@@ -86,10 +117,16 @@ export type IndexJobStarter = (v: Viewer, f: CustomFieldRecord) => Promise<strin
 
 export class CustomFieldService {
   private indexJobs: IndexJobStarter | null = null;
-  constructor(private wp: WritePath, private log: Logger, private embedded = false) {}
+  constructor(
+    private wp: WritePath,
+    private log: Logger,
+    private embedded = false,
+  ) {}
 
   /** With a job runner (the jobs extension), index builds run as retried jobs; without one they run inline. */
-  useJobs(start: IndexJobStarter): void { this.indexJobs = start; }
+  useJobs(start: IndexJobStarter): void {
+    this.indexJobs = start;
+  }
 
   async list(v: Viewer, entityType?: EntityType): Promise<CustomFieldRecord[]> {
     const em = this.wp.read();
@@ -103,10 +140,17 @@ export class CustomFieldService {
     if (v.role !== 'ADMIN') throw forbidden('Only an admin can define custom fields');
     const id = crypto.randomUUID();
     const rec = await this.wp.write(v, async (tx) => {
-      const dup = await one(tx.em, 'select 1 from custom_fields where tenant_id = ? and entity_type = ? and field_name = ?', [v.tenantId, input.entityType, input.fieldName]);
+      const dup = await one(tx.em, 'select 1 from custom_fields where tenant_id = ? and entity_type = ? and field_name = ?', [
+        v.tenantId,
+        input.entityType,
+        input.fieldName,
+      ]);
       if (dup) throw conflict('DUPLICATE_FIELD', `A ${input.entityType} field named ${input.fieldName} already exists`);
-      await run(tx.em, 'insert into custom_fields (id, tenant_id, entity_type, field_name, field_type, options, indexed) values (?, ?, ?, ?, ?, ?::jsonb, ?)',
-        [id, v.tenantId, input.entityType, input.fieldName, input.fieldType, input.options ? JSON.stringify(input.options) : null, !!input.indexed]);
+      await run(
+        tx.em,
+        'insert into custom_fields (id, tenant_id, entity_type, field_name, field_type, options, indexed) values (?, ?, ?, ?, ?, ?::jsonb, ?)',
+        [id, v.tenantId, input.entityType, input.fieldName, input.fieldType, input.options ? JSON.stringify(input.options) : null, !!input.indexed],
+      );
       const rec = toCustomField(await one(tx.em, 'select * from custom_fields where id = ?', [id]));
       tx.emit('customField.created', 'customField', id, rec, await adminsAndAll(tx.em, v.tenantId));
       return rec;
@@ -120,9 +164,13 @@ export class CustomFieldService {
       const cur = await one(tx.em, 'select * from custom_fields where id = ? and tenant_id = ? for update', [id, v.tenantId]);
       if (!cur) throw notFound('Custom field');
       const f = toCustomField(cur);
-      if (input.options && f.fieldType !== 'SELECT' && f.fieldType !== 'MULTI_SELECT') throw validationFailed([{ path: 'options', message: 'only SELECT and MULTI_SELECT fields have options' }]);
-      await run(tx.em, 'update custom_fields set options = coalesce(?::jsonb, options), indexed = coalesce(?, indexed) where id = ?',
-        [input.options ? JSON.stringify(input.options) : null, input.indexed ?? null, id]);
+      if (input.options && f.fieldType !== 'SELECT' && f.fieldType !== 'MULTI_SELECT')
+        throw validationFailed([{ path: 'options', message: 'only SELECT and MULTI_SELECT fields have options' }]);
+      await run(tx.em, 'update custom_fields set options = coalesce(?::jsonb, options), indexed = coalesce(?, indexed) where id = ?', [
+        input.options ? JSON.stringify(input.options) : null,
+        input.indexed ?? null,
+        id,
+      ]);
       const rec = toCustomField(await one(tx.em, 'select * from custom_fields where id = ?', [id]));
       tx.emit('customField.updated', 'customField', id, rec, await adminsAndAll(tx.em, v.tenantId));
       return rec;
@@ -144,10 +192,14 @@ export class CustomFieldService {
   async createIndex(tenantId: string, f: CustomFieldRecord): Promise<void> {
     const table = TABLE[f.entityType];
     const name = `cf_${tenantId.replace(/-/g, '').slice(0, 12)}_${table}_${f.fieldName}`.slice(0, 63);
-    const ddl = (mode: string) => `create index ${mode} if not exists "${name}" on "${table}" ((custom_data ->> '${f.fieldName}')) where tenant_id = '${tenantId}'`;
+    const ddl = (mode: string) =>
+      `create index ${mode} if not exists "${name}" on "${table}" ((custom_data ->> '${f.fieldName}')) where tenant_id = '${tenantId}'`;
     const em = this.wp.read();
     // PGlite has a single connection, so nothing could write while the index builds anyway.
-    if (this.embedded) { await em.execute(ddl('')); return; }
+    if (this.embedded) {
+      await em.execute(ddl(''));
+      return;
+    }
     try {
       await em.execute(ddl('concurrently'));
     } catch (err) {
@@ -163,4 +215,3 @@ export class CustomFieldService {
 async function adminsAndAll(em: Em, tenantId: string): Promise<string[]> {
   return (await rows<{ id: string }>(em, 'select id from users where tenant_id = ?', [tenantId])).map((r) => r.id);
 }
-

@@ -11,7 +11,20 @@ import { NoteUpdate, NoteSnapshot, NoteUpdateQuarantine } from '../notes/note.en
 
 /** Every table the ORM knows; the migrator diffs these against the database. */
 export const entities = [
-  Tenant, User, Session, Company, Contact, ContactShare, Pipeline, Stage,
-  Deal, DealStageHistory, Activity, CustomField, OutboxEvent,
-  NoteUpdate, NoteSnapshot, NoteUpdateQuarantine,
+  Tenant,
+  User,
+  Session,
+  Company,
+  Contact,
+  ContactShare,
+  Pipeline,
+  Stage,
+  Deal,
+  DealStageHistory,
+  Activity,
+  CustomField,
+  OutboxEvent,
+  NoteUpdate,
+  NoteSnapshot,
+  NoteUpdateQuarantine,
 ];

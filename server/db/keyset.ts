@@ -5,7 +5,11 @@ import { validationFailed } from '../http/errors.js';
  * own text form and its id, so the next page starts exactly after it: no duplicates and no gaps even
  * when many rows share a sort value (e.g. activities created in the same millisecond).
  */
-export interface SortSpec { expr: string; type: 'timestamptz' | 'numeric' | 'text' | 'date'; dir: 'asc' | 'desc' }
+export interface SortSpec {
+  expr: string;
+  type: 'timestamptz' | 'numeric' | 'text' | 'date';
+  dir: 'asc' | 'desc';
+}
 
 export function encodeCursor(sortText: string, id: string): string {
   return Buffer.from(JSON.stringify([sortText, id])).toString('base64url');
@@ -14,17 +18,29 @@ export function encodeCursor(sortText: string, id: string): string {
 export function decodeCursor(cursor: string): [string, string] {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string'
+    if (
+      Array.isArray(v) &&
+      v.length === 2 &&
+      typeof v[0] === 'string' &&
+      typeof v[1] === 'string' &&
       // A cursor is opaque to the input guard (base64): refuse a NUL here, PostgreSQL cannot cast it.
-      && /^[0-9a-f-]{36}$/i.test(v[1]) && v[0].length < 400 && !v[0].includes('\u0000')) return [v[0], v[1]];
-  } catch { /* fall through */ }
+      /^[0-9a-f-]{36}$/i.test(v[1]) &&
+      v[0].length < 400 &&
+      !v[0].includes('\u0000')
+    )
+      return [v[0], v[1]];
+  } catch {
+    /* fall through */
+  }
   throw validationFailed([{ path: 'cursor', message: 'invalid cursor' }], 'Invalid cursor');
 }
 
 /** The WHERE fragment that starts after the cursor, the ORDER BY, and the select list entry for the next cursor. */
 export function keyset(sort: SortSpec, idCol: string, cursor: string | undefined) {
   const op = sort.dir === 'desc' ? '<' : '>';
-  const where = cursor ? { sql: `(${sort.expr}, ${idCol}) ${op} (?::${sort.type}, ?::uuid)`, params: decodeCursor(cursor) as unknown[] } : { sql: 'true', params: [] as unknown[] };
+  const where = cursor
+    ? { sql: `(${sort.expr}, ${idCol}) ${op} (?::${sort.type}, ?::uuid)`, params: decodeCursor(cursor) as unknown[] }
+    : { sql: 'true', params: [] as unknown[] };
   return {
     where,
     orderBy: `${sort.expr} ${sort.dir}, ${idCol} ${sort.dir}`,

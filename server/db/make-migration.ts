@@ -12,7 +12,9 @@ if (result.fileName) {
   const name = result.fileName.replace(/\.ts$/, '');
   const index = path.join(migrationsPath, 'index.ts');
   let src = fs.readFileSync(index, 'utf8');
-  src = src.replace(/\nexport const migrationsList/, `import { ${name} } from './${name}.js';\n\nexport const migrationsList`).replace(/\n\n\nexport/, '\n\nexport');
+  src = src
+    .replace(/\nexport const migrationsList/, `import { ${name} } from './${name}.js';\n\nexport const migrationsList`)
+    .replace(/\n\n\nexport/, '\n\nexport');
   src = src.replace(/\];\s*$/, `  { name: '${name}', class: ${name} },\n];\n`);
   fs.writeFileSync(index, src);
   console.log(`wrote ${result.fileName} and listed it in migrations/index.ts`);

@@ -62,6 +62,9 @@ export async function createOrm(target: OrmTarget): Promise<MikroORM> {
     debug: target.debug ?? false,
   } as Options);
   const close = orm.close.bind(orm);
-  orm.close = async (force?: boolean) => { await close(force); await pglite.close(); };
+  orm.close = async (force?: boolean) => {
+    await close(force);
+    await pglite.close();
+  };
   return orm;
 }

@@ -30,7 +30,11 @@ function bindable(v: unknown, i: number): Param {
   throw new TypeError(`SQL parameter ${i + 1} is ${Array.isArray(v) ? 'an array (pass pgArray(values))' : 'an object (pass JSON.stringify(value))'}`);
 }
 
-interface RawResult { rows?: unknown[]; rowCount?: number | null; affectedRows?: number }
+interface RawResult {
+  rows?: unknown[];
+  rowCount?: number | null;
+  affectedRows?: number;
+}
 
 const isEm = (t: SqlTarget): t is Em => typeof (t as Em).getContext === 'function';
 
@@ -47,7 +51,10 @@ async function query(target: SqlTarget, sql: string, params: unknown[]): Promise
     return Array.isArray(res) ? (res[res.length - 1] ?? {}) : res;
   } catch (err) {
     // The driver exceptions em.execute() throws (UniqueConstraintViolationException, ... with .code).
-    throw conn.getPlatform().getExceptionConverter().convertException(err as Error);
+    throw conn
+      .getPlatform()
+      .getExceptionConverter()
+      .convertException(err as Error);
   }
 }
 

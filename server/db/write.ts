@@ -7,7 +7,11 @@ import { diffRecords, type Change } from '../events/diff.js';
 import type { Em } from './sql.js';
 
 /** A write by one of Pulse's own jobs: it names the job and the tenant it works on, and has no viewer. */
-export interface SystemWriter { system: SystemJob; tenantId: string; requestId?: string | null }
+export interface SystemWriter {
+  system: SystemJob;
+  tenantId: string;
+  requestId?: string | null;
+}
 export type Writer = Viewer | SystemWriter;
 
 const isSystem = (w: Writer): w is SystemWriter => 'system' in w;
@@ -19,7 +23,10 @@ export class Tx {
   readonly tenantId: string;
   readonly requestId: string | null;
 
-  constructor(readonly em: Em, private readonly writer: Writer) {
+  constructor(
+    readonly em: Em,
+    private readonly writer: Writer,
+  ) {
     this.tenantId = writer.tenantId;
     this.requestId = writer.requestId ?? null;
     this.actor = isSystem(writer) ? systemActor(writer.system) : (writer.actor ?? userActor(writer));
@@ -51,7 +58,8 @@ export class Tx {
 
   /** A per-user delivery notice (lost or gained access): not a domain fact, so durable consumers skip it. */
   notice(type: NoticeType, entityType: string, entityId: string, data: unknown, users: string[]): void {
-    if (users.length) this.events.push({ kind: 'notice', type, entityType, entityId, data, audience: [...new Set(users)].sort(), before: null, changed: null });
+    if (users.length)
+      this.events.push({ kind: 'notice', type, entityType, entityId, data, audience: [...new Set(users)].sort(), before: null, changed: null });
   }
 }
 
@@ -68,7 +76,9 @@ export class WritePath {
 
   onCommit(l: CommitListener): () => void {
     this.listeners.push(l);
-    return () => { this.listeners = this.listeners.filter((x) => x !== l); };
+    return () => {
+      this.listeners = this.listeners.filter((x) => x !== l);
+    };
   }
 
   async write<T>(writer: Writer, fn: (tx: Tx) => Promise<T>): Promise<T> {
@@ -79,9 +89,14 @@ export class WritePath {
       committed = await appendEvents(em as Em, tx.tenantId, actorRef(tx.actor), tx.requestId, tx.events);
       return r;
     });
-    if (committed.length) for (const l of this.listeners) {
-      try { l(committed); } catch { /* a listener's failure must not fail a committed write */ }
-    }
+    if (committed.length)
+      for (const l of this.listeners) {
+        try {
+          l(committed);
+        } catch {
+          /* a listener's failure must not fail a committed write */
+        }
+      }
     return result;
   }
 

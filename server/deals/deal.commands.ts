@@ -12,7 +12,8 @@ import { dealRepository as repo } from './deal.repository.js';
 import { settingsRepository } from '../settings/settings.repository.js';
 
 export const invalidStage = () => new AppError(422, 'INVALID_STAGE', "Stage does not belong to the deal's pipeline");
-const versionConflict = (current: DealRecord | null) => conflict('VERSION_CONFLICT', 'The deal was changed by someone else; reload and try again', { current });
+const versionConflict = (current: DealRecord | null) =>
+  conflict('VERSION_CONFLICT', 'The deal was changed by someone else; reload and try again', { current });
 const readOnlyContact = () => new AppError(403, 'READ_ONLY', 'This contact is shared with you read-only');
 
 /**
@@ -21,7 +22,10 @@ const readOnlyContact = () => new AppError(403, 'READ_ONLY', 'This contact is sh
  * and append the facts; the service only opens the transaction.
  */
 export class DealCommands {
-  constructor(private policy: Policy, private activities: ActivityCommands) {}
+  constructor(
+    private policy: Policy,
+    private activities: ActivityCommands,
+  ) {}
 
   audience(tx: Tx, d: { ownerId: string }) {
     return this.policy.audience(tx.em, tx.tenantId, { owners: [d.ownerId] });
@@ -32,15 +36,21 @@ export class DealCommands {
    * on that contact's timeline) and a company they can see; an invisible one reads as missing, so its
    * existence is not revealed. Keeping the link the deal already has is not making one: `cur` holds it.
    */
-  private async checkRefs(tx: Tx, input: { ownerId?: string; contactId?: string | null; companyId?: string | null }, cur: { contactId?: string | null; companyId?: string | null } = {}) {
+  private async checkRefs(
+    tx: Tx,
+    input: { ownerId?: string; contactId?: string | null; companyId?: string | null },
+    cur: { contactId?: string | null; companyId?: string | null } = {},
+  ) {
     const v = tx.viewer;
-    if (input.ownerId && !(await this.policy.canAssignOwner(tx.em, v, input.ownerId))) throw validationFailed([{ path: 'ownerId', message: 'owner must be a user whose records you can see' }]);
+    if (input.ownerId && !(await this.policy.canAssignOwner(tx.em, v, input.ownerId)))
+      throw validationFailed([{ path: 'ownerId', message: 'owner must be a user whose records you can see' }]);
     if (input.contactId && input.contactId !== cur.contactId) {
       const acc = await this.policy.contactAccess(tx.em, v, input.contactId);
       if (!acc) throw new AppError(422, 'INVALID_REFERENCE', 'Contact does not exist', { path: 'contactId' });
       if (acc !== 'write') throw readOnlyContact();
     }
-    if (input.companyId && input.companyId !== cur.companyId && !(await this.policy.companyAccess(tx.em, v, input.companyId))) throw new AppError(422, 'INVALID_REFERENCE', 'Company does not exist', { path: 'companyId' });
+    if (input.companyId && input.companyId !== cur.companyId && !(await this.policy.companyAccess(tx.em, v, input.companyId)))
+      throw new AppError(422, 'INVALID_REFERENCE', 'Company does not exist', { path: 'companyId' });
   }
 
   async create(tx: Tx, input: z.output<typeof DealCreateInput>): Promise<DealRecord> {
@@ -53,9 +63,18 @@ export class DealCommands {
     await this.checkRefs(tx, { ...input, ownerId });
     const customData = await validateCustomData(tx.em, tx.tenantId, 'DEAL', input.customData);
     const id = await repo.insert(tx.em, {
-      tenantId: tx.tenantId, name: input.name, contactId: input.contactId ?? null, companyId: input.companyId ?? null, ownerId,
-      pipelineId: pipeline.id, stageId: stage.id, amount: input.amount ?? '0', currency: input.currency ?? (await settingsRepository.load(tx.em, tx.tenantId)).defaultCurrency, closeDate: input.closeDate ?? null,
-      status: stage.outcome, customData,
+      tenantId: tx.tenantId,
+      name: input.name,
+      contactId: input.contactId ?? null,
+      companyId: input.companyId ?? null,
+      ownerId,
+      pipelineId: pipeline.id,
+      stageId: stage.id,
+      amount: input.amount ?? '0',
+      currency: input.currency ?? (await settingsRepository.load(tx.em, tx.tenantId)).defaultCurrency,
+      closeDate: input.closeDate ?? null,
+      status: stage.outcome,
+      customData,
     });
     await repo.recordStage(tx.em, tx.tenantId, id, null, stage.id, v.id);
     const rec = (await repo.load(tx.em, id))!;
@@ -68,7 +87,8 @@ export class DealCommands {
     if (!(await this.policy.dealAccess(tx.em, v, id))) throw notFound('Deal');
     const cur = (await repo.lock(tx.em, tx.tenantId, id))!;
     const reassigning = !!input.ownerId && input.ownerId !== cur.owner_id;
-    if (reassigning && !(await this.policy.can(tx.em, v, 'reassign', { type: 'deal', id }))) throw new AppError(403, 'FORBIDDEN', 'You may not reassign this deal');
+    if (reassigning && !(await this.policy.can(tx.em, v, 'reassign', { type: 'deal', id })))
+      throw new AppError(403, 'FORBIDDEN', 'You may not reassign this deal');
     if (input.version !== undefined && input.version !== Number(cur.version)) throw versionConflict(await repo.load(tx.em, id));
     await this.checkRefs(tx, input, { contactId: cur.contact_id, companyId: cur.company_id });
     const before = (await repo.load(tx.em, id))!;
@@ -80,8 +100,10 @@ export class DealCommands {
     const audience = await this.audience(tx, rec);
     tx.emitUpdate('deal.updated', 'deal', before, rec, audience);
     if (reassigning) {
-      noticeAccessChange(tx, { entityType: 'deal', entityId: id }, beforeAudience, audience, 'reassigned',
-        { lost: { toOwnerId: rec.ownerId, pipelineId: rec.pipelineId, stageId: rec.stageId }, record: rec });
+      noticeAccessChange(tx, { entityType: 'deal', entityId: id }, beforeAudience, audience, 'reassigned', {
+        lost: { toOwnerId: rec.ownerId, pipelineId: rec.pipelineId, stageId: rec.stageId },
+        record: rec,
+      });
     }
     return rec;
   }
@@ -117,7 +139,11 @@ export class DealCommands {
     const audience = await this.audience(tx, rec);
     const change = { ...diffStage(before, rec) };
     tx.emit('deal.moved', 'deal', id, { ...rec, fromStageId: from.id }, audience, change);
-    await this.activities.logOnDeal(tx, { dealId: id, contactId: deal.contact_id, subject: 'Stage changed', body: `Deal moved from ${from.name} to ${to.name}` }, audience);
+    await this.activities.logOnDeal(
+      tx,
+      { dealId: id, contactId: deal.contact_id, subject: 'Stage changed', body: `Deal moved from ${from.name} to ${to.name}` },
+      audience,
+    );
     return rec;
   }
 }

@@ -5,9 +5,23 @@ import { one, run, iso, isoOrNull, money, type Em } from '../db/sql.js';
 
 /** A deals row as the read below returns it (numeric and dates as text, so both drivers agree). */
 export interface DealRow {
-  id: string; name: string; contact_id: string | null; company_id: string | null; owner_id: string; pipeline_id: string; stage_id: string;
-  amount: string; currency: string; close_date: string | null; status: DealRecord['status']; custom_data: CustomValues | null;
-  note_preview: string | null; version: number | string; created_at: Date | string; updated_at: Date | string; closed_at: Date | string | null;
+  id: string;
+  name: string;
+  contact_id: string | null;
+  company_id: string | null;
+  owner_id: string;
+  pipeline_id: string;
+  stage_id: string;
+  amount: string;
+  currency: string;
+  close_date: string | null;
+  status: DealRecord['status'];
+  custom_data: CustomValues | null;
+  note_preview: string | null;
+  version: number | string;
+  created_at: Date | string;
+  updated_at: Date | string;
+  closed_at: Date | string | null;
 }
 
 /** Columns every deal read selects, so REST responses and event payloads have one shape. */
@@ -16,23 +30,64 @@ export const DEAL_COLUMNS = `d.id, d.name, d.contact_id, d.company_id, d.owner_i
 
 export function toDeal(r: DealRow): DealRecord {
   return {
-    id: r.id, name: r.name, contactId: r.contact_id ?? null, companyId: r.company_id ?? null, ownerId: r.owner_id,
-    pipelineId: r.pipeline_id, stageId: r.stage_id, amount: money(r.amount), currency: r.currency, closeDate: r.close_date ?? null,
-    status: r.status, customData: r.custom_data ?? {}, notePreview: r.note_preview ?? null, version: Number(r.version),
-    createdAt: iso(r.created_at), updatedAt: iso(r.updated_at), closedAt: isoOrNull(r.closed_at),
+    id: r.id,
+    name: r.name,
+    contactId: r.contact_id ?? null,
+    companyId: r.company_id ?? null,
+    ownerId: r.owner_id,
+    pipelineId: r.pipeline_id,
+    stageId: r.stage_id,
+    amount: money(r.amount),
+    currency: r.currency,
+    closeDate: r.close_date ?? null,
+    status: r.status,
+    customData: r.custom_data ?? {},
+    notePreview: r.note_preview ?? null,
+    version: Number(r.version),
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
+    closedAt: isoOrNull(r.closed_at),
   };
 }
 
 /** The deal's columns a write needs, read under a row lock so concurrent writers serialise on it. */
-export interface LockedDeal { id: string; owner_id: string; pipeline_id: string; stage_id: string; contact_id: string | null; company_id: string | null; custom_data: CustomValues | null; version: string | number }
+export interface LockedDeal {
+  id: string;
+  owner_id: string;
+  pipeline_id: string;
+  stage_id: string;
+  contact_id: string | null;
+  company_id: string | null;
+  custom_data: CustomValues | null;
+  version: string | number;
+}
 
 export interface DealInsert {
-  id?: string; tenantId: string; name: string; contactId: string | null; companyId: string | null; ownerId: string; pipelineId: string;
-  stageId: string; amount: string; currency: string; closeDate: string | null; status: DealRecord['status']; customData: CustomValues;
+  id?: string;
+  tenantId: string;
+  name: string;
+  contactId: string | null;
+  companyId: string | null;
+  ownerId: string;
+  pipelineId: string;
+  stageId: string;
+  amount: string;
+  currency: string;
+  closeDate: string | null;
+  status: DealRecord['status'];
+  customData: CustomValues;
 }
 
 /** The columns a patch may set, by REST field name, with the SQL cast each needs. */
-const PATCHABLE = { name: ['name', ''], contactId: ['contact_id', ''], companyId: ['company_id', ''], ownerId: ['owner_id', ''], amount: ['amount', '::numeric'], currency: ['currency', ''], closeDate: ['close_date', '::date'] } as const;
+const PATCHABLE = {
+  name: ['name', ''],
+  contactId: ['contact_id', ''],
+  companyId: ['company_id', ''],
+  ownerId: ['owner_id', ''],
+  amount: ['amount', '::numeric'],
+  currency: ['currency', ''],
+  closeDate: ['close_date', '::date'],
+} as const;
 export type DealPatch = Partial<Record<keyof typeof PATCHABLE, string | null>> & { customData?: Record<string, unknown> };
 
 export const dealRepository = {
@@ -42,32 +97,66 @@ export const dealRepository = {
   },
 
   async lock(em: Em, tenantId: string, id: string): Promise<LockedDeal | null> {
-    return (await one<LockedDeal>(em, `select id, owner_id, pipeline_id, stage_id, contact_id, company_id, custom_data, version
-      from deals where id = ? and tenant_id = ? for update`, [id, tenantId])) ?? null;
+    return (
+      (await one<LockedDeal>(
+        em,
+        `select id, owner_id, pipeline_id, stage_id, contact_id, company_id, custom_data, version
+      from deals where id = ? and tenant_id = ? for update`,
+        [id, tenantId],
+      )) ?? null
+    );
   },
 
   async insert(em: Em, d: DealInsert): Promise<string> {
     const id = d.id ?? crypto.randomUUID();
-    await run(em, `insert into deals (id, tenant_id, name, contact_id, company_id, owner_id, pipeline_id, stage_id, amount, currency, close_date, status, custom_data, closed_at)
+    await run(
+      em,
+      `insert into deals (id, tenant_id, name, contact_id, company_id, owner_id, pipeline_id, stage_id, amount, currency, close_date, status, custom_data, closed_at)
       values (?, ?, ?, ?, ?, ?, ?, ?, ?::numeric, ?, ?::date, ?, ?::jsonb, ${d.status === 'OPEN' ? 'null' : 'now()'})`,
-      [id, d.tenantId, d.name, d.contactId, d.companyId, d.ownerId, d.pipelineId, d.stageId, d.amount, d.currency, d.closeDate, d.status, JSON.stringify(d.customData)]);
+      [
+        id,
+        d.tenantId,
+        d.name,
+        d.contactId,
+        d.companyId,
+        d.ownerId,
+        d.pipelineId,
+        d.stageId,
+        d.amount,
+        d.currency,
+        d.closeDate,
+        d.status,
+        JSON.stringify(d.customData),
+      ],
+    );
     return id;
   },
 
   async update(em: Em, id: string, patch: DealPatch): Promise<void> {
-    const sets: string[] = []; const vals: unknown[] = [];
+    const sets: string[] = [];
+    const vals: unknown[] = [];
     for (const [k, [col, cast]] of Object.entries(PATCHABLE) as [keyof typeof PATCHABLE, readonly [string, string]][]) {
-      if (patch[k] !== undefined) { sets.push(`${col} = ?${cast}`); vals.push(patch[k]); }
+      if (patch[k] !== undefined) {
+        sets.push(`${col} = ?${cast}`);
+        vals.push(patch[k]);
+      }
     }
-    if (patch.customData) { sets.push('custom_data = ?::jsonb'); vals.push(JSON.stringify(patch.customData)); }
+    if (patch.customData) {
+      sets.push('custom_data = ?::jsonb');
+      vals.push(JSON.stringify(patch.customData));
+    }
     sets.push('version = version + 1', 'updated_at = now()');
     await run(em, `update deals set ${sets.join(', ')} where id = ?`, [...vals, id]);
   },
 
   /** Moves the deal; closing is decided by the target stage's outcome. */
   async setStage(em: Em, id: string, stageId: string, outcome: DealRecord['status']): Promise<DealRecord> {
-    const r = await one<DealRow>(em, `update deals d set stage_id = ?, status = ?, closed_at = ${outcome === 'OPEN' ? 'null' : 'now()'},
-      version = version + 1, updated_at = now() where id = ? returning ${DEAL_COLUMNS}`, [stageId, outcome, id]);
+    const r = await one<DealRow>(
+      em,
+      `update deals d set stage_id = ?, status = ?, closed_at = ${outcome === 'OPEN' ? 'null' : 'now()'},
+      version = version + 1, updated_at = now() where id = ? returning ${DEAL_COLUMNS}`,
+      [stageId, outcome, id],
+    );
     return toDeal(r!);
   },
 
@@ -79,8 +168,18 @@ export const dealRepository = {
    * One entry of the stage history reports read (the first entry into a stage counts too). clock_timestamp(),
    * not now(): a row lock may have made the move wait, and history must order by when moves applied.
    */
-  async recordStage(em: Em, tenantId: string, dealId: string, fromStageId: string | null, toStageId: string, changedBy: string | null): Promise<void> {
-    await run(em, 'insert into deal_stage_history (id, tenant_id, deal_id, from_stage_id, to_stage_id, changed_by_id, changed_at) values (?, ?, ?, ?, ?, ?, clock_timestamp())',
-      [crypto.randomUUID(), tenantId, dealId, fromStageId, toStageId, changedBy]);
+  async recordStage(
+    em: Em,
+    tenantId: string,
+    dealId: string,
+    fromStageId: string | null,
+    toStageId: string,
+    changedBy: string | null,
+  ): Promise<void> {
+    await run(
+      em,
+      'insert into deal_stage_history (id, tenant_id, deal_id, from_stage_id, to_stage_id, changed_by_id, changed_at) values (?, ?, ?, ?, ?, ?, clock_timestamp())',
+      [crypto.randomUUID(), tenantId, dealId, fromStageId, toStageId, changedBy],
+    );
   },
 };

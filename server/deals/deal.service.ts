@@ -1,5 +1,14 @@
 import type { z } from 'zod';
-import type { Board, MoneyTotal, DealCreateInput, DealListQuery, DealPatchInput, DealRecord, MoveInput, StageHistoryRecord } from '../../shared/schemas.js';
+import type {
+  Board,
+  MoneyTotal,
+  DealCreateInput,
+  DealListQuery,
+  DealPatchInput,
+  DealRecord,
+  MoveInput,
+  StageHistoryRecord,
+} from '../../shared/schemas.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { WritePath } from '../db/write.js';
 import type { Policy } from '../policy/policy.js';
@@ -13,25 +22,54 @@ import { loadPipeline } from '../pipelines/pipeline.service.js';
 import { DEAL_COLUMNS, dealRepository as repo, toDeal, type DealRow } from './deal.repository.js';
 import { DealCommands } from './deal.commands.js';
 
-interface HistoryRow { id: string; deal_id: string; from_stage_id: string | null; to_stage_id: string; changed_by_id: string; changed_at: Date | string }
-const toHistory = (r: HistoryRow): StageHistoryRecord => ({ id: r.id, dealId: r.deal_id, fromStageId: r.from_stage_id ?? null, toStageId: r.to_stage_id, changedBy: r.changed_by_id, changedAt: iso(r.changed_at) });
+interface HistoryRow {
+  id: string;
+  deal_id: string;
+  from_stage_id: string | null;
+  to_stage_id: string;
+  changed_by_id: string;
+  changed_at: Date | string;
+}
+const toHistory = (r: HistoryRow): StageHistoryRecord => ({
+  id: r.id,
+  dealId: r.deal_id,
+  fromStageId: r.from_stage_id ?? null,
+  toStageId: r.to_stage_id,
+  changedBy: r.changed_by_id,
+  changedAt: iso(r.changed_at),
+});
 
 const SORTS: Record<string, [string, SortSpec['type']]> = {
-  createdAt: ['d.created_at', 'timestamptz'], updatedAt: ['d.updated_at', 'timestamptz'], name: ['lower(d.name)', 'text'],
-  amount: ['d.amount', 'numeric'], closeDate: [`coalesce(d.close_date, '9999-12-31'::date)`, 'date'],
+  createdAt: ['d.created_at', 'timestamptz'],
+  updatedAt: ['d.updated_at', 'timestamptz'],
+  name: ['lower(d.name)', 'text'],
+  amount: ['d.amount', 'numeric'],
+  closeDate: [`coalesce(d.close_date, '9999-12-31'::date)`, 'date'],
 };
 
 /** Reads of deals (lists, board, history), and the transactions their commands run in. */
 export class DealService {
   readonly commands: DealCommands;
-  constructor(private wp: WritePath, private policy: Policy, activities: ActivityCommands) {
+  constructor(
+    private wp: WritePath,
+    private policy: Policy,
+    activities: ActivityCommands,
+  ) {
     this.commands = new DealCommands(policy, activities);
   }
 
-  create(v: Viewer, input: z.output<typeof DealCreateInput>): Promise<DealRecord> { return this.wp.write(v, (tx) => this.commands.create(tx, input)); }
-  patch(v: Viewer, id: string, input: z.output<typeof DealPatchInput>): Promise<DealRecord> { return this.wp.write(v, (tx) => this.commands.patch(tx, id, input)); }
-  async remove(v: Viewer, id: string): Promise<void> { await this.wp.write(v, (tx) => this.commands.remove(tx, id)); }
-  move(v: Viewer, id: string, input: z.output<typeof MoveInput>): Promise<DealRecord> { return this.wp.write(v, (tx) => this.commands.move(tx, id, input)); }
+  create(v: Viewer, input: z.output<typeof DealCreateInput>): Promise<DealRecord> {
+    return this.wp.write(v, (tx) => this.commands.create(tx, input));
+  }
+  patch(v: Viewer, id: string, input: z.output<typeof DealPatchInput>): Promise<DealRecord> {
+    return this.wp.write(v, (tx) => this.commands.patch(tx, id, input));
+  }
+  async remove(v: Viewer, id: string): Promise<void> {
+    await this.wp.write(v, (tx) => this.commands.remove(tx, id));
+  }
+  move(v: Viewer, id: string, input: z.output<typeof MoveInput>): Promise<DealRecord> {
+    return this.wp.write(v, (tx) => this.commands.move(tx, id, input));
+  }
 
   async list(v: Viewer, q: z.output<typeof DealListQuery>, raw: Record<string, unknown>) {
     const em = this.wp.read();
@@ -41,11 +79,28 @@ export class DealService {
     const ks = keyset({ expr, type, dir: q.order }, 'd.id', q.cursor);
     const where = [vf.sql, cf.sql, ks.where.sql];
     const params = [...vf.params, ...cf.params, ...ks.where.params];
-    if (q.q) { where.push('d.name ilike ?'); params.push(`%${escapeLike(q.q)}%`); }
-    for (const [k, col] of [['ownerId', 'owner_id'], ['pipelineId', 'pipeline_id'], ['stageId', 'stage_id'], ['contactId', 'contact_id'], ['companyId', 'company_id'], ['status', 'status']] as const) {
-      if (q[k]) { where.push(`d.${col} = ?`); params.push(q[k]); }
+    if (q.q) {
+      where.push('d.name ilike ?');
+      params.push(`%${escapeLike(q.q)}%`);
     }
-    const found = await rows<DealRow & { _sort: string }>(em, `select ${DEAL_COLUMNS}, ${ks.select} from deals d where ${where.join(' and ')} order by ${ks.orderBy} limit ?`, [...params, q.limit + 1]);
+    for (const [k, col] of [
+      ['ownerId', 'owner_id'],
+      ['pipelineId', 'pipeline_id'],
+      ['stageId', 'stage_id'],
+      ['contactId', 'contact_id'],
+      ['companyId', 'company_id'],
+      ['status', 'status'],
+    ] as const) {
+      if (q[k]) {
+        where.push(`d.${col} = ?`);
+        params.push(q[k]);
+      }
+    }
+    const found = await rows<DealRow & { _sort: string }>(
+      em,
+      `select ${DEAL_COLUMNS}, ${ks.select} from deals d where ${where.join(' and ')} order by ${ks.orderBy} limit ?`,
+      [...params, q.limit + 1],
+    );
     const page = pageOf(found, q.limit, toDeal);
     const ab = await this.policy.abilitiesFor(em, v, 'deal', page.items);
     return { ...page, items: page.items.map((d) => ({ ...d, abilities: ab.get(d.id) })) };
@@ -70,17 +125,33 @@ export class DealService {
     const vf = await this.policy.deals(em, v, 'd');
     const where = [vf.sql, 'd.pipeline_id = ?', `d.status = 'OPEN'`];
     const params: unknown[] = [...vf.params, pipelineId];
-    if (ownerFilter === 'me') { where.push('d.owner_id = ?'); params.push(v.id); }
-    else if (ownerFilter === 'team') {
+    if (ownerFilter === 'me') {
+      where.push('d.owner_id = ?');
+      params.push(v.id);
+    } else if (ownerFilter === 'team') {
       const scope = await this.policy.ownerScope(em, v);
-      if (scope) { where.push('d.owner_id = any(?::uuid[])'); params.push(`{${scope.join(',')}}`); }
-    } else if (ownerFilter) { where.push('d.owner_id = ?'); params.push(ownerFilter); }
-    const deals = await rows(em, `select ${DEAL_COLUMNS} from deals d where ${where.join(' and ')} order by d.updated_at desc, d.id limit 5000`, params);
+      if (scope) {
+        where.push('d.owner_id = any(?::uuid[])');
+        params.push(`{${scope.join(',')}}`);
+      }
+    } else if (ownerFilter) {
+      where.push('d.owner_id = ?');
+      params.push(ownerFilter);
+    }
+    const deals = await rows(
+      em,
+      `select ${DEAL_COLUMNS} from deals d where ${where.join(' and ')} order by d.updated_at desc, d.id limit 5000`,
+      params,
+    );
     // One row per (stage, currency): summing across currencies would add EUR to USD. Weighted is rounded per deal,
     // half away from zero (numeric round), so it matches what the client recomputes from the cards.
-    const sums = await rows<TotalRow>(em, `select d.stage_id, d.currency, count(*)::int as n, sum(d.amount)::text as amount,
+    const sums = await rows<TotalRow>(
+      em,
+      `select d.stage_id, d.currency, count(*)::int as n, sum(d.amount)::text as amount,
         sum(round(d.amount * s.win_probability / 100.0, 2))::text as weighted
-      from deals d join stages s on s.id = d.stage_id where ${where.join(' and ')} group by d.stage_id, d.currency`, params);
+      from deals d join stages s on s.id = d.stage_id where ${where.join(' and ')} group by d.stage_id, d.currency`,
+      params,
+    );
     const byStage = totalsByStage(sums);
     return {
       pipeline,
@@ -92,7 +163,13 @@ export class DealService {
   }
 }
 
-interface TotalRow { stage_id: string; currency: string; n: number; amount: string; weighted: string }
+interface TotalRow {
+  stage_id: string;
+  currency: string;
+  n: number;
+  amount: string;
+  weighted: string;
+}
 
 /** Board sums grouped by stage, each stage's list sorted by currency code (byte order, not the database collation). */
 function totalsByStage(sums: TotalRow[]): Map<string, MoneyTotal[]> {

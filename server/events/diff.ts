@@ -1,5 +1,8 @@
 /** What an update changed: the field names, and each one's value before the change. */
-export interface Change { changed: string[]; before: Record<string, unknown> }
+export interface Change {
+  changed: string[];
+  before: Record<string, unknown>;
+}
 
 /** Bookkeeping fields every update touches; listing them as "changed" would make every diff noisy. */
 const IGNORED = new Set(['updatedAt', 'version']);
@@ -16,9 +19,15 @@ export function diffRecords(before: Record<string, unknown>, after: Record<strin
       const b = (before.customData ?? {}) as Record<string, unknown>;
       const a = (after.customData ?? {}) as Record<string, unknown>;
       for (const f of new Set([...Object.keys(b), ...Object.keys(a)])) {
-        if (!same(b[f], a[f])) { changed.push(`customData.${f}`); prev[`customData.${f}`] = b[f] ?? null; }
+        if (!same(b[f], a[f])) {
+          changed.push(`customData.${f}`);
+          prev[`customData.${f}`] = b[f] ?? null;
+        }
       }
-    } else if (!same(before[k], after[k])) { changed.push(k); prev[k] = before[k] ?? null; }
+    } else if (!same(before[k], after[k])) {
+      changed.push(k);
+      prev[k] = before[k] ?? null;
+    }
   }
   return { changed, before: prev };
 }

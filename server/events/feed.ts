@@ -9,10 +9,17 @@ export type FeedListener = (event: CommittedEvent) => void;
  */
 export class EventFeed {
   private listeners = new Set<FeedListener>();
-  on(l: FeedListener): () => void { this.listeners.add(l); return () => this.listeners.delete(l); }
+  on(l: FeedListener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
   emit(e: CommittedEvent): void {
     for (const l of this.listeners) {
-      try { l(e); } catch { /* one listener's bug must not starve the others */ }
+      try {
+        l(e);
+      } catch {
+        /* one listener's bug must not starve the others */
+      }
     }
   }
 }

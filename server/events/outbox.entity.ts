@@ -28,7 +28,10 @@ export const OutboxEvent = new EntitySchema<any>({
     publishedAt: { type: 'datetime', length: 3, nullable: true },
   },
   indexes: [
-    { name: 'outbox_unpublished_idx', expression: 'create index "outbox_unpublished_idx" on "outbox_events" ("tenant_id", "seq") where "published_at" is null' },
+    {
+      name: 'outbox_unpublished_idx',
+      expression: 'create index "outbox_unpublished_idx" on "outbox_events" ("tenant_id", "seq") where "published_at" is null',
+    },
     { name: 'outbox_created_idx', properties: ['createdAt'] },
   ],
 });

@@ -3,7 +3,12 @@ import { ZodError } from 'zod';
 
 /** An error that maps to a stable JSON body: { error: { code, message, details } }. */
 export class AppError extends Error {
-  constructor(public status: number, public code: string, message: string, public details: unknown = null) {
+  constructor(
+    public status: number,
+    public code: string,
+    message: string,
+    public details: unknown = null,
+  ) {
     super(message);
   }
 }
@@ -34,7 +39,15 @@ export function fromDbError(err: any): AppError | null {
  * deflate or br), an unknown encoding or charset, an oversized body, a path whose percent-encoding
  * does not decode. They are the caller's fault and get the usual body with a 4xx.
  */
-interface HttpLayerError { status?: unknown; statusCode?: unknown; type?: string; limit?: number; encoding?: string; charset?: string; code?: unknown }
+interface HttpLayerError {
+  status?: unknown;
+  statusCode?: unknown;
+  type?: string;
+  limit?: number;
+  encoding?: string;
+  charset?: string;
+  code?: unknown;
+}
 
 export function fromHttpError(raw: unknown): AppError | null {
   if (!raw || typeof raw !== 'object') return null;
@@ -42,10 +55,13 @@ export function fromHttpError(raw: unknown): AppError | null {
   const status = Number(err.status ?? err.statusCode);
   if (!Number.isInteger(status) || status < 400 || status > 499) return null;
   const type = err.type;
-  if (type === 'entity.too.large' || status === 413) return new AppError(413, 'PAYLOAD_TOO_LARGE', 'Request body is too large', { limit: err.limit ?? null });
+  if (type === 'entity.too.large' || status === 413)
+    return new AppError(413, 'PAYLOAD_TOO_LARGE', 'Request body is too large', { limit: err.limit ?? null });
   if (type === 'entity.parse.failed') return validationFailed(null, 'Malformed JSON body');
   if (type === 'encoding.unsupported' || type === 'charset.unsupported' || status === 415) {
-    return new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', type === 'charset.unsupported' ? 'Unsupported body charset' : 'Unsupported body encoding', { encoding: err.encoding ?? err.charset ?? null });
+    return new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', type === 'charset.unsupported' ? 'Unsupported body charset' : 'Unsupported body encoding', {
+      encoding: err.encoding ?? err.charset ?? null,
+    });
   }
   if (raw instanceof URIError) return validationFailed(null, 'Malformed percent-encoding in the URL');
   // zlib's codes (Z_DATA_ERROR, Z_BUF_ERROR) and brotli's (ERR__ERROR_FORMAT_...), passed on by body-parser as a 400.

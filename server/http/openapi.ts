@@ -22,7 +22,8 @@ export function openApiDocument(): Record<string, unknown> {
     const params: unknown[] = [...r.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
     if (r.query) {
       const qs = schema(r.query, 'input') as { properties?: Record<string, unknown>; required?: string[] };
-      for (const [name, s] of Object.entries(qs.properties ?? {})) params.push({ name, in: 'query', required: qs.required?.includes(name) ?? false, schema: s });
+      for (const [name, s] of Object.entries(qs.properties ?? {}))
+        params.push({ name, in: 'query', required: qs.required?.includes(name) ?? false, schema: s });
     }
     const op: Record<string, unknown> = {
       operationId: operationId(r.method, r.path),

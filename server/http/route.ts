@@ -57,7 +57,10 @@ export function route<B extends z.ZodTypeAny | undefined = undefined, Q extends 
       for (const [k, v] of Object.entries(req.params)) {
         // Every path id is a uuid; anything else can only be a 404.
         if (k.endsWith('id') || k.endsWith('Id')) {
-          if (!z.string().uuid().safeParse(v).success) { res.status(404).json({ error: { code: 'NOT_FOUND', message: 'Resource not found', details: null } }); return; }
+          if (!z.string().uuid().safeParse(v).success) {
+            res.status(404).json({ error: { code: 'NOT_FOUND', message: 'Resource not found', details: null } });
+            return;
+          }
         }
       }
       const out = await handler({ body, query, params: req.params as any, viewer: (req as any).viewer, req, res });

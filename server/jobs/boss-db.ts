@@ -1,7 +1,9 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 
 /** What pg-boss needs from a database: run one SQL text with `$n` parameters and give back rows. */
-export interface BossDb { executeSql(text: string, values?: unknown[]): Promise<{ rows: any[] }> }
+export interface BossDb {
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
+}
 
 interface RawConn {
   query(text: string, values?: unknown[]): Promise<{ rows?: any[] } | any>;

@@ -4,7 +4,10 @@ import type { WritePath } from '../db/write.js';
 import { one } from '../db/sql.js';
 import type { JobKind } from './job.js';
 
-export interface CustomFieldIndexData { tenantId: string; fieldId: string }
+export interface CustomFieldIndexData {
+  tenantId: string;
+  fieldId: string;
+}
 
 /**
  * Builds a custom field's expression index (CREATE INDEX CONCURRENTLY, which cannot run inside a

@@ -17,12 +17,16 @@ export function jobsExtension(opts: JobsOptions & { kinds?: JobKind[] } = {}): P
       await j.define(customFieldIndexJob(ctx.wp, ctx.services.customFields));
       for (const k of opts.kinds ?? []) await j.define(k);
       await j.start();
-      ctx.services.customFields.useJobs((v, f) => j.enqueue({ tenantId: v.tenantId, userId: v.id }, 'custom-field-index', { tenantId: v.tenantId, fieldId: f.id }));
+      ctx.services.customFields.useJobs((v, f) =>
+        j.enqueue({ tenantId: v.tenantId, userId: v.id }, 'custom-field-index', { tenantId: v.tenantId, fieldId: f.id }),
+      );
       jobs = j;
     },
     health() {
       return jobs ? { engine: 'pg-boss', running: jobs.running, completed: jobs.completed, failed: jobs.failed } : { status: 'starting' };
     },
-    async close() { await jobs?.stop(); },
+    async close() {
+      await jobs?.stop();
+    },
   };
 }

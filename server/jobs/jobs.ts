@@ -16,7 +16,10 @@ export interface JobsOptions {
 }
 
 /** Who starts a job: the user it reports to (null for the system), in a tenant. */
-export interface JobStarter { tenantId: string; userId: string | null }
+export interface JobStarter {
+  tenantId: string;
+  userId: string | null;
+}
 
 /**
  * Background jobs on pg-boss, on the same database (PostgreSQL or the embedded PGlite, through
@@ -34,7 +37,12 @@ export class Jobs {
   completed = 0;
   failed = 0;
 
-  constructor(orm: MikroORM, private wp: WritePath, private log: Logger, private opts: JobsOptions = {}) {
+  constructor(
+    orm: MikroORM,
+    private wp: WritePath,
+    private log: Logger,
+    private opts: JobsOptions = {},
+  ) {
     this.boss = new PgBoss({ db: bossDb(orm), schema: 'pgboss', supervise: true, schedule: false, migrate: true } as PgBoss.ConstructorOptions);
     this.boss.on('error', (err) => this.log.warn({ err }, 'pg-boss error'));
   }
@@ -52,13 +60,25 @@ export class Jobs {
   }
 
   private async listen(k: JobKind): Promise<void> {
-    const options = { retryLimit: k.retryLimit ?? 3, retryDelay: k.retryDelaySeconds ?? 1, retryBackoff: true, expireInSeconds: k.expireInSeconds ?? 15 * 60 };
+    const options = {
+      retryLimit: k.retryLimit ?? 3,
+      retryDelay: k.retryDelaySeconds ?? 1,
+      retryBackoff: true,
+      expireInSeconds: k.expireInSeconds ?? 15 * 60,
+    };
     if (!(await this.boss.getQueue(k.kind))) {
       // Nodes starting together may race to create it; the loser finds it there.
-      try { await this.boss.createQueue(k.kind, { name: k.kind, ...options }); } catch (err) { if (!(await this.boss.getQueue(k.kind))) throw err; }
+      try {
+        await this.boss.createQueue(k.kind, { name: k.kind, ...options });
+      } catch (err) {
+        if (!(await this.boss.getQueue(k.kind))) throw err;
+      }
     }
-    const id = await this.boss.work<{ jobId: string }>(k.kind, { pollingIntervalSeconds: this.opts.pollSeconds ?? 1, batchSize: 1, includeMetadata: true },
-      async ([job]) => this.execute(k, job.data.jobId, job.retryCount, job.retryLimit));
+    const id = await this.boss.work<{ jobId: string }>(
+      k.kind,
+      { pollingIntervalSeconds: this.opts.pollSeconds ?? 1, batchSize: 1, includeMetadata: true },
+      async ([job]) => this.execute(k, job.data.jobId, job.retryCount, job.retryLimit),
+    );
     this.workers.set(k.kind, id);
   }
 
@@ -69,7 +89,17 @@ export class Jobs {
     const id = crypto.randomUUID();
     await insertJob(this.wp.read(), { id, tenantId: starter.tenantId, kind, startedBy: starter.userId, data });
     try {
-      await this.boss.send(kind, { jobId: id }, { id, retryLimit: k.retryLimit ?? 3, retryDelay: k.retryDelaySeconds ?? 1, retryBackoff: true, expireInSeconds: k.expireInSeconds ?? 15 * 60 });
+      await this.boss.send(
+        kind,
+        { jobId: id },
+        {
+          id,
+          retryLimit: k.retryLimit ?? 3,
+          retryDelay: k.retryDelaySeconds ?? 1,
+          retryBackoff: true,
+          expireInSeconds: k.expireInSeconds ?? 15 * 60,
+        },
+      );
     } catch (err) {
       await saveJob(this.wp.read(), { id, kind, status: 'failed', total: 0, done: 0, failed: 0, error: 'could not be queued' });
       throw err;
@@ -98,7 +128,11 @@ export class Jobs {
       pushing = pushing.then(() => this.publish(row, k, { ...rec })).catch((err) => this.log.warn({ err, jobId }, 'job progress push failed'));
     }, this.opts.progressEveryMs ?? 1000);
     const ctl: JobControl = {
-      id: jobId, tenantId: row.tenant_id, startedBy: row.started_by, attempt, log: this.log.child({ job: jobId, kind: k.kind }),
+      id: jobId,
+      tenantId: row.tenant_id,
+      startedBy: row.started_by,
+      attempt,
+      log: this.log.child({ job: jobId, kind: k.kind }),
       progress(p) {
         if (p.total !== undefined) rec.total = p.total;
         if (p.done !== undefined) rec.done = p.done;

@@ -68,16 +68,24 @@ export async function recheckSession(rt: NotesRuntime, s: Session): Promise<void
   try {
     const viewer = await rt.ctx.services.auth.authenticate(s.token);
     if (s.closed) return;
-    if (!viewer) { rt.closeSession(s, CLOSE_UNAUTHENTICATED, 'UNAUTHENTICATED'); return; }
+    if (!viewer) {
+      rt.closeSession(s, CLOSE_UNAUTHENTICATED, 'UNAUTHENTICATED');
+      return;
+    }
     s.viewer = viewer;
     const access = await accessOf(rt.ctx, viewer, s.doc.name);
     if (s.closed) return;
-    if (!access) { rt.closeSession(s, CLOSE_ACCESS_LOST, 'ACCESS_LOST'); return; }
+    if (!access) {
+      rt.closeSession(s, CLOSE_ACCESS_LOST, 'ACCESS_LOST');
+      return;
+    }
     if (access !== s.access) {
       s.access = access;
       send(s, accessModeMessage(access === 'write' ? 'read-write' : 'read-only'));
     }
   } catch (err) {
     rt.ctx.log.warn({ err }, 'notes: access re-check failed');
-  } finally { s.checking = false; }
+  } finally {
+    s.checking = false;
+  }
 }

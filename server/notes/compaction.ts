@@ -19,18 +19,31 @@ export async function compactDoc(rt: NotesRuntime, d: NoteDoc): Promise<void> {
       snapshotSeen: d.snapshotSeen,
       applied: (id) => id <= d.safeMark || d.seen.has(id),
       merge: (snapshot, unseen) => {
-        if (snapshot && snapshot.lastUpdateId > d.snapshotSeen) { applyMissing(d.ydoc, snapshot.state, ORIGIN_REMOTE); d.snapshotSeen = snapshot.lastUpdateId; }
+        if (snapshot && snapshot.lastUpdateId > d.snapshotSeen) {
+          applyMissing(d.ydoc, snapshot.state, ORIGIN_REMOTE);
+          d.snapshotSeen = snapshot.lastUpdateId;
+        }
         const rejected: Rejected[] = [];
         if (unseen.length) {
-          Y.transact(d.ydoc, () => {
-            for (const x of unseen) {
-              const res = applyRow(d.ydoc, x.update, ORIGIN_REMOTE);
-              if (res.ok) { if (x.id > d.safeMark) d.seen.add(x.id); continue; }
-              // Half-applied: the live doc is no longer a state we may write as the snapshot (the transaction rolls back).
-              if (res.threw) { d.tainted = true; throw new Error(`note row ${x.id} failed half-way: ${res.reason}`); }
-              rejected.push({ id: x.id, reason: res.reason });
-            }
-          }, ORIGIN_REMOTE);
+          Y.transact(
+            d.ydoc,
+            () => {
+              for (const x of unseen) {
+                const res = applyRow(d.ydoc, x.update, ORIGIN_REMOTE);
+                if (res.ok) {
+                  if (x.id > d.safeMark) d.seen.add(x.id);
+                  continue;
+                }
+                // Half-applied: the live doc is no longer a state we may write as the snapshot (the transaction rolls back).
+                if (res.threw) {
+                  d.tainted = true;
+                  throw new Error(`note row ${x.id} failed half-way: ${res.reason}`);
+                }
+                rejected.push({ id: x.id, reason: res.reason });
+              }
+            },
+            ORIGIN_REMOTE,
+          );
         }
         return { state: Y.encodeStateAsUpdate(d.ydoc), rejected };
       },
@@ -46,9 +59,14 @@ export async function compactDoc(rt: NotesRuntime, d: NoteDoc): Promise<void> {
       d.snapshotSeen = Math.max(d.snapshotSeen, r.lastUpdateId);
       d.snapshotBytes = r.bytesAfter;
       const c = rt.totals.compactions;
-      c.runs++; c.folded += r.folded; c.bytesBefore += r.bytesBefore; c.bytesAfter += r.bytesAfter;
+      c.runs++;
+      c.folded += r.folded;
+      c.bytesBefore += r.bytesBefore;
+      c.bytesAfter += r.bytesAfter;
     }
   } catch (err) {
     rt.ctx.log.warn({ err, doc: d.name.name }, 'notes: compaction failed');
-  } finally { d.compacting = false; }
+  } finally {
+    d.compacting = false;
+  }
 }

@@ -36,7 +36,9 @@ export class DocLifecycle {
   }
 
   /** Loads still running (close waits for them). */
-  pending(): Promise<void>[] { return [...this.loading.values()]; }
+  pending(): Promise<void>[] {
+    return [...this.loading.values()];
+  }
 
   private async load(name: DocName, tenantId: string): Promise<void> {
     const { rt } = this;
@@ -50,7 +52,10 @@ export class DocLifecycle {
       if (built.rejected.length) {
         const moved = await rt.store.quarantine(name.name, built.rejected);
         rt.totals.quarantined += moved;
-        rt.ctx.log.error({ doc: name.name, rejected: built.rejected }, 'notes: quarantined log rows that cannot be applied; the note loads without them');
+        rt.ctx.log.error(
+          { doc: name.name, rejected: built.rejected },
+          'notes: quarantined log rows that cannot be applied; the note loads without them',
+        );
       }
     } catch (err) {
       await rt.bus?.unsubscribe(name.name);
@@ -91,14 +96,16 @@ export class DocLifecycle {
       while (d.compacting) await new Promise((r) => setTimeout(r, 10));
       if (!d.deleted && !d.tainted) {
         // The last node out writes the preview: with what other nodes stored first, in case the bus missed some.
-        if (d.name.kind === 'deal') await catchUp(rt, d, true).catch((err) => rt.ctx.log.warn({ err, doc: d.name.name }, 'notes: final catch-up failed'));
+        if (d.name.kind === 'deal')
+          await catchUp(rt, d, true).catch((err) => rt.ctx.log.warn({ err, doc: d.name.name }, 'notes: final catch-up failed'));
         cancelProjection(d);
         await projectNow(rt, d);
         if (d.sinceCompact > 0) await compactDoc(rt, d);
       }
       cancelProjection(d);
       await rt.bus?.unsubscribe(d.name.name);
-    })().catch((err) => rt.ctx.log.warn({ err, doc: d.name.name }, 'notes: unload failed'))
+    })()
+      .catch((err) => rt.ctx.log.warn({ err, doc: d.name.name }, 'notes: unload failed'))
       .finally(() => {
         rt.docs.delete(d.name.name);
         d.awareness.destroy();
@@ -121,23 +128,42 @@ export function buildDoc(name: DocName, tenantId: string, loaded: LoadedNote): {
     const rejected: Rejected[] = [];
     let threw = false;
     try {
-      Y.transact(d.ydoc, () => {
-        // A snapshot is written from a live doc this code checked; one that fails fails the load (1011).
-        if (loaded.snapshot) Y.applyUpdate(d.ydoc, loaded.snapshot.state);
-        for (const r of loaded.log) {
-          const why = skip.get(r.id);
-          if (why !== undefined) { rejected.push({ id: r.id, reason: why }); continue; }
-          const res = applyRow(d.ydoc, r.update);
-          if (res.ok) { d.seen.add(r.id); continue; }
-          if (res.threw) { skip.set(r.id, res.reason); threw = true; return; }
-          rejected.push({ id: r.id, reason: res.reason });
-        }
-      }, ORIGIN_LOAD);
+      Y.transact(
+        d.ydoc,
+        () => {
+          // A snapshot is written from a live doc this code checked; one that fails fails the load (1011).
+          if (loaded.snapshot) Y.applyUpdate(d.ydoc, loaded.snapshot.state);
+          for (const r of loaded.log) {
+            const why = skip.get(r.id);
+            if (why !== undefined) {
+              rejected.push({ id: r.id, reason: why });
+              continue;
+            }
+            const res = applyRow(d.ydoc, r.update);
+            if (res.ok) {
+              d.seen.add(r.id);
+              continue;
+            }
+            if (res.threw) {
+              skip.set(r.id, res.reason);
+              threw = true;
+              return;
+            }
+            rejected.push({ id: r.id, reason: res.reason });
+          }
+        },
+        ORIGIN_LOAD,
+      );
     } catch (err) {
-      d.awareness.destroy(); d.ydoc.destroy();
+      d.awareness.destroy();
+      d.ydoc.destroy();
       throw err;
     }
-    if (threw) { d.awareness.destroy(); d.ydoc.destroy(); continue; }
+    if (threw) {
+      d.awareness.destroy();
+      d.ydoc.destroy();
+      continue;
+    }
     d.snapshotSeen = loaded.snapshot?.lastUpdateId ?? 0;
     d.snapshotBytes = loaded.snapshot?.state.byteLength ?? 0;
     return { doc: d, rejected };

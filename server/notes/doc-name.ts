@@ -1,6 +1,10 @@
 /** Note documents are named after the record they belong to: `deal:<uuid>` or `contact:<uuid>`. */
 export type NoteKind = 'deal' | 'contact';
-export interface DocName { name: string; kind: NoteKind; id: string }
+export interface DocName {
+  name: string;
+  kind: NoteKind;
+  id: string;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -24,7 +24,10 @@ export function receiveUpdate(rt: NotesRuntime, s: Session, update: Uint8Array):
   }
   for (const [client, end] of v.coverage) if (end > (d.queuedEnd.get(client) ?? 0)) d.queuedEnd.set(client, end);
   d.queue.push({ update, session: s, coverage: v.coverage });
-  if (!d.flushing) d.flushing = flush(rt, d).finally(() => { d.flushing = null; });
+  if (!d.flushing)
+    d.flushing = flush(rt, d).finally(() => {
+      d.flushing = null;
+    });
 }
 
 function recomputeQueuedEnd(d: NoteDoc): void {
@@ -42,7 +45,11 @@ async function flush(rt: NotesRuntime, d: NoteDoc): Promise<void> {
     const batch = d.queue.splice(0, 1000);
     let ids: number[];
     try {
-      ids = await rt.store.append(d.tenantId, d.name.name, batch.map((b) => b.update));
+      ids = await rt.store.append(
+        d.tenantId,
+        d.name.name,
+        batch.map((b) => b.update),
+      );
     } catch (err) {
       // Not stored, so not applied: the clients still hold these edits and resend them when they reconnect.
       rt.ctx.log.error({ err, doc: d.name.name }, 'notes: storing updates failed');
@@ -59,16 +66,30 @@ async function flush(rt: NotesRuntime, d: NoteDoc): Promise<void> {
     try {
       Y.applyUpdate(d.ydoc, merged, origin);
     } catch (err) {
-      await failedHalfWay(rt, d, ids, batch.map((b) => b.session), err);
+      await failedHalfWay(
+        rt,
+        d,
+        ids,
+        batch.map((b) => b.session),
+        err,
+      );
       return;
     }
     recomputeQueuedEnd(d);
-    for (const b of batch) for (const [client, end] of b.coverage) {
-      if (Y.getState(d.ydoc.store, client) < end) { rt.ctx.log.warn({ doc: d.name.name, client }, 'notes: a stored update is waiting for structs the doc lacks'); break; }
-    }
+    for (const b of batch)
+      for (const [client, end] of b.coverage) {
+        if (Y.getState(d.ydoc.store, client) < end) {
+          rt.ctx.log.warn({ doc: d.name.name, client }, 'notes: a stored update is waiting for structs the doc lacks');
+          break;
+        }
+      }
     rt.bus?.publish(d.name.name, { kind: 'update', ids, update: merged });
     d.sinceCompact += batch.length;
-    for (const b of batch) { d.sinceCompactBytes += b.update.byteLength; rt.totals.appended.rows++; rt.totals.appended.bytes += b.update.byteLength; }
+    for (const b of batch) {
+      d.sinceCompactBytes += b.update.byteLength;
+      rt.totals.appended.rows++;
+      rt.totals.appended.bytes += b.update.byteLength;
+    }
     d.lastAppend = Date.now();
     scheduleProjection(rt, d);
   }
@@ -82,9 +103,17 @@ async function flush(rt: NotesRuntime, d: NoteDoc): Promise<void> {
 async function failedHalfWay(rt: NotesRuntime, d: NoteDoc, ids: number[], senders: Session[], err: unknown): Promise<void> {
   rt.ctx.log.error({ err, doc: d.name.name, ids }, 'notes: applying stored updates failed half-way; quarantining them');
   d.tainted = true;
-  const moved = await rt.store.quarantine(d.name.name, ids.map((id) => ({ id, reason: `apply failed: ${(err as Error)?.message}` })))
-    .catch((e) => { rt.ctx.log.error({ err: e, doc: d.name.name }, 'notes: quarantining failed'); return 0; });
+  const moved = await rt.store
+    .quarantine(
+      d.name.name,
+      ids.map((id) => ({ id, reason: `apply failed: ${(err as Error)?.message}` })),
+    )
+    .catch((e) => {
+      rt.ctx.log.error({ err: e, doc: d.name.name }, 'notes: quarantining failed');
+      return 0;
+    });
   rt.totals.quarantined += moved;
   const bad = new Set(senders);
-  for (const s of [...d.sessions]) rt.closeSession(s, bad.has(s) ? CLOSE_BAD_MESSAGE : CLOSE_STORAGE_FAILED, bad.has(s) ? 'update does not apply' : 'note reloading');
+  for (const s of [...d.sessions])
+    rt.closeSession(s, bad.has(s) ? CLOSE_BAD_MESSAGE : CLOSE_STORAGE_FAILED, bad.has(s) ? 'update does not apply' : 'note reloading');
 }

@@ -30,7 +30,11 @@ export async function admit(ctx: PulseContext, req: http.IncomingMessage): Promi
   const viewer = token ? await ctx.services.auth.authenticate(token) : null;
   if (!viewer || !token) return { ok: false, code: CLOSE_UNAUTHENTICATED, reason: 'UNAUTHENTICATED' };
   let raw = '';
-  try { raw = decodeURIComponent(url.pathname.slice(YJS_PREFIX.length)); } catch { /* stays invalid */ }
+  try {
+    raw = decodeURIComponent(url.pathname.slice(YJS_PREFIX.length));
+  } catch {
+    /* stays invalid */
+  }
   const name = parseDocName(raw);
   const access = name ? await accessOf(ctx, viewer, name) : null;
   if (!name || !access) return { ok: false, code: CLOSE_NOT_FOUND, reason: 'NOT_FOUND' };
@@ -45,12 +49,17 @@ export async function admit(ctx: PulseContext, req: http.IncomingMessage): Promi
 export class PreAuthQueue {
   private messages: Uint8Array[] = [];
   private size = 0;
-  constructor(private readonly maxMessages = 64, private readonly maxBytes = MAX_MESSAGE_BYTES) {}
+  constructor(
+    private readonly maxMessages = 64,
+    private readonly maxBytes = MAX_MESSAGE_BYTES,
+  ) {}
 
   /** Queues a message; returns the close code and reason when it does not fit, or null. */
   push(m: Uint8Array): { code: number; reason: string } | null {
-    if (this.messages.length >= this.maxMessages) return { code: CLOSE_BAD_MESSAGE, reason: `over ${this.maxMessages} messages before the session was ready` };
-    if (this.size + m.byteLength > this.maxBytes) return { code: CLOSE_TOO_LARGE, reason: `over ${this.maxBytes} bytes before the session was ready` };
+    if (this.messages.length >= this.maxMessages)
+      return { code: CLOSE_BAD_MESSAGE, reason: `over ${this.maxMessages} messages before the session was ready` };
+    if (this.size + m.byteLength > this.maxBytes)
+      return { code: CLOSE_TOO_LARGE, reason: `over ${this.maxBytes} bytes before the session was ready` };
     this.messages.push(m);
     this.size += m.byteLength;
     return null;
@@ -64,5 +73,7 @@ export class PreAuthQueue {
     return out;
   }
 
-  get bytes(): number { return this.size; }
+  get bytes(): number {
+    return this.size;
+  }
 }

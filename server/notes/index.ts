@@ -15,9 +15,18 @@ export function notesExtension(opts: NotesOptions = {}): PulseExtension & { serv
       notes = new NotesServer(ctx, opts);
       notes.start();
     },
-    async health() { return notes ? notes.health() : { status: 'not attached' }; },
-    degraded() { return !!notes?.busDown(); },
-    async close() { await notes?.close(); notes = null; },
-    server() { return notes; },
+    async health() {
+      return notes ? notes.health() : { status: 'not attached' };
+    },
+    degraded() {
+      return !!notes?.busDown();
+    },
+    async close() {
+      await notes?.close();
+      notes = null;
+    },
+    server() {
+      return notes;
+    },
   };
 }

@@ -19,7 +19,11 @@ export interface Session {
 }
 
 /** A checked client update waiting for its INSERT. */
-export interface Pending { update: Uint8Array; session: Session; coverage: Coverage }
+export interface Pending {
+  update: Uint8Array;
+  session: Session;
+  coverage: Coverage;
+}
 
 /** Origins of doc transactions that did not come from a local session. */
 export const ORIGIN_REMOTE = Symbol('remote');
@@ -59,7 +63,10 @@ export class NoteDoc {
   deleted = false;
   /** The live doc may hold what is not stored (an apply failed half-way): it must not be compacted or projected. */
   tainted = false;
-  constructor(readonly name: DocName, readonly tenantId: string) {
+  constructor(
+    readonly name: DocName,
+    readonly tenantId: string,
+  ) {
     // The server holds no awareness state of its own.
     this.awareness.setLocalState(null);
   }

@@ -7,9 +7,7 @@ import { leaseNodeRedis, type RedisLease } from '../redis/index.js';
 const KIND_UPDATE = 0;
 const KIND_AWARENESS = 1;
 
-export type BusMessage =
-  | { kind: 'update'; ids: number[]; update: Uint8Array }
-  | { kind: 'awareness'; update: Uint8Array };
+export type BusMessage = { kind: 'update'; ids: number[]; update: Uint8Array } | { kind: 'awareness'; update: Uint8Array };
 
 /**
  * Best-effort fan-out of note updates and awareness between nodes, one Redis channel per loaded doc.
@@ -26,8 +24,13 @@ export class NoteBus {
   private offReconnect: () => void;
   private onBuffer = (channel: Buffer, message: Buffer) => this.receive(channel.toString(), message);
 
-  constructor(url: string, private nodeId: string, private log: Logger,
-    private onMessage: (doc: string, m: BusMessage) => void, onReconnect: () => void) {
+  constructor(
+    url: string,
+    private nodeId: string,
+    private log: Logger,
+    private onMessage: (doc: string, m: BusMessage) => void,
+    onReconnect: () => void,
+  ) {
     // The node's shared connections (server/redis/): publishes fail at once while Redis is down instead
     // of piling up; subscriptions queue, and ioredis re-subscribes them on reconnect.
     this.lease = leaseNodeRedis({ url, nodeId, log });
@@ -39,14 +42,20 @@ export class NoteBus {
     this.sub.on('messageBuffer', this.onBuffer);
   }
 
-  get subscriptions(): number { return this.docs.size; }
+  get subscriptions(): number {
+    return this.docs.size;
+  }
 
-  get connected(): boolean { return this.sub.status === 'ready' && this.pub.status === 'ready'; }
+  get connected(): boolean {
+    return this.sub.status === 'ready' && this.pub.status === 'ready';
+  }
 
   async subscribe(doc: string): Promise<void> {
     this.docs.add(doc);
     // While Redis is away the command waits in the offline queue; loading the doc must not wait with it.
-    const p = this.sub.subscribe(this.prefix + doc).catch(() => { /* catch-up from PostgreSQL covers it */ });
+    const p = this.sub.subscribe(this.prefix + doc).catch(() => {
+      /* catch-up from PostgreSQL covers it */
+    });
     if (this.sub.status === 'ready') await p;
   }
 

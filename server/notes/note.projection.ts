@@ -13,8 +13,12 @@ export async function projectDealNote(wp: WritePath, policy: Policy, tenantId: s
   const value = text.length ? text : null;
   return wp.write({ system: 'notes-projection', tenantId }, async (tx) => {
     const before = await dealRepository.load(tx.em, dealId);
-    const n = await run(tx.em, 'update deals set note_text = ?, updated_at = now() where id = ? and tenant_id = ? and note_text is distinct from ?',
-      [value, dealId, tenantId, value]);
+    const n = await run(tx.em, 'update deals set note_text = ?, updated_at = now() where id = ? and tenant_id = ? and note_text is distinct from ?', [
+      value,
+      dealId,
+      tenantId,
+      value,
+    ]);
     if (!n || !before) return false;
     const rec = (await dealRepository.load(tx.em, dealId))!;
     tx.emitUpdate('deal.updated', 'deal', before, rec, await policy.audience(tx.em, tenantId, { owners: [rec.ownerId] }));

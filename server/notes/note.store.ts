@@ -5,13 +5,35 @@ import { checkUpdate } from './update-check.js';
 
 const bytes = (v: unknown): Uint8Array => (v instanceof Uint8Array ? v : new Uint8Array(v as ArrayBuffer));
 
-export interface StoredSnapshot { state: Uint8Array; lastUpdateId: number }
-export interface StoredRow { id: number; update: Uint8Array }
-export interface LoadedNote { snapshot: StoredSnapshot | null; log: StoredRow[] }
-export interface LogRow { id: number; update: Uint8Array | null; old: boolean }
-export interface CompactResult { folded: number; bytesBefore: number; bytesAfter: number; lastUpdateId: number; quarantined: number }
+export interface StoredSnapshot {
+  state: Uint8Array;
+  lastUpdateId: number;
+}
+export interface StoredRow {
+  id: number;
+  update: Uint8Array;
+}
+export interface LoadedNote {
+  snapshot: StoredSnapshot | null;
+  log: StoredRow[];
+}
+export interface LogRow {
+  id: number;
+  update: Uint8Array | null;
+  old: boolean;
+}
+export interface CompactResult {
+  folded: number;
+  bytesBefore: number;
+  bytesAfter: number;
+  lastUpdateId: number;
+  quarantined: number;
+}
 /** A row that cannot be applied, and why. */
-export interface Rejected { id: number; reason: string }
+export interface Rejected {
+  id: number;
+  reason: string;
+}
 /** Builds the new snapshot; rows it rejects are moved to the quarantine instead of being folded. */
 export type Merge = (snapshot: StoredSnapshot | null, log: StoredRow[]) => { state: Uint8Array; rejected: Rejected[] };
 /** A node's loaded copy of the doc, offered to compaction. */
@@ -33,7 +55,12 @@ export type RowResult = { ok: true } | { ok: false; reason: string; threw: boole
 export function applyRow(doc: Y.Doc, update: Uint8Array, origin?: unknown): RowResult {
   const v = checkUpdate(update);
   if (v.kind === 'fatal') return { ok: false, reason: v.reason, threw: false };
-  try { Y.applyUpdate(doc, update, origin); return { ok: true }; } catch (err) { return { ok: false, reason: `apply failed: ${(err as Error).message}`, threw: true }; }
+  try {
+    Y.applyUpdate(doc, update, origin);
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, reason: `apply failed: ${(err as Error).message}`, threw: true };
+  }
 }
 
 export const mergeInScratchDoc: Merge = (snapshot, log) => {
@@ -49,7 +76,9 @@ export const mergeInScratchDoc: Merge = (snapshot, log) => {
       }
     });
     return { state: Y.encodeStateAsUpdate(ydoc), rejected };
-  } finally { ydoc.destroy(); }
+  } finally {
+    ydoc.destroy();
+  }
 };
 
 /**
@@ -60,14 +89,23 @@ export const mergeInScratchDoc: Merge = (snapshot, log) => {
 export class NoteStore {
   constructor(private orm: MikroORM) {}
 
-  private em(): Em { return this.orm.em.fork() as Em; }
+  private em(): Em {
+    return this.orm.em.fork() as Em;
+  }
 
   /** One INSERT for a batch of updates; resolves once they are committed. */
   async append(tenantId: string, doc: string, updates: Uint8Array[]): Promise<number[]> {
     const params: unknown[] = [];
-    const tuples = updates.map((u) => { params.push(tenantId, doc, Buffer.from(u.buffer, u.byteOffset, u.byteLength)); return '(?, ?, ?)'; });
+    const tuples = updates.map((u) => {
+      params.push(tenantId, doc, Buffer.from(u.buffer, u.byteOffset, u.byteLength));
+      return '(?, ?, ?)';
+    });
     // Straight to the connection: this is the hot path, and it needs no unit of work.
-    const r = await rows<{ id: string }>(this.orm.em.getConnection() as any, `insert into note_updates (tenant_id, doc, update) values ${tuples.join(', ')} returning id`, params);
+    const r = await rows<{ id: string }>(
+      this.orm.em.getConnection() as any,
+      `insert into note_updates (tenant_id, doc, update) values ${tuples.join(', ')} returning id`,
+      params,
+    );
     return r.map((x) => Number(x.id));
   }
 
@@ -89,14 +127,17 @@ export class NoteStore {
     if (!rejected.length) return 0;
     const ids = rejected.map((r) => String(r.id));
     const reasons = rejected.map((r) => r.reason.slice(0, 500));
-    const moved = await rows<{ id: string }>(em, `with bad as (
+    const moved = await rows<{ id: string }>(
+      em,
+      `with bad as (
         select unnest(?::bigint[]) as id, unnest(?::text[]) as reason
       ), moved as (
         delete from note_updates u using bad where u.id = bad.id and u.doc = ? returning u.id, u.tenant_id, u.doc, u.update, u.created_at, bad.reason
       )
       insert into note_updates_quarantine (id, tenant_id, doc, update, created_at, reason)
         select id, tenant_id, doc, update, created_at, reason from moved on conflict (id) do nothing returning id`,
-    [pgArray(ids), pgArray(reasons), doc]);
+      [pgArray(ids), pgArray(reasons), doc],
+    );
     return moved.length;
   }
 
@@ -113,12 +154,17 @@ export class NoteStore {
    */
   async since(doc: string, afterId: number, known: Set<number>): Promise<{ rows: LogRow[]; snapshotId: number }> {
     const em = this.em();
-    const ids = await rows<{ id: string; old: boolean }>(em,
-      `select id, created_at < now() - interval '3 seconds' as old from note_updates where doc = ? and id > ? order by id`, [doc, afterId]);
+    const ids = await rows<{ id: string; old: boolean }>(
+      em,
+      `select id, created_at < now() - interval '3 seconds' as old from note_updates where doc = ? and id > ? order by id`,
+      [doc, afterId],
+    );
     const out: LogRow[] = ids.map((x) => ({ id: Number(x.id), update: null, old: !!x.old }));
     const missing = out.filter((r) => !known.has(r.id));
     if (missing.length) {
-      const got = await rows<{ id: string; update: unknown }>(em, 'select id, update from note_updates where id = any(?::bigint[])', [pgArray(missing.map((r) => String(r.id)))]);
+      const got = await rows<{ id: string; update: unknown }>(em, 'select id, update from note_updates where id = any(?::bigint[])', [
+        pgArray(missing.map((r) => String(r.id))),
+      ]);
       const byId = new Map(got.map((g) => [Number(g.id), bytes(g.update)]));
       for (const r of missing) r.update = byId.get(r.id) ?? null;
     }
@@ -127,7 +173,9 @@ export class NoteStore {
   }
 
   async snapshot(doc: string): Promise<{ state: Uint8Array; lastUpdateId: number } | null> {
-    const s = await one<{ state: unknown; last_update_id: string }>(this.em(), 'select state, last_update_id from note_snapshots where doc = ?', [doc]);
+    const s = await one<{ state: unknown; last_update_id: string }>(this.em(), 'select state, last_update_id from note_snapshots where doc = ?', [
+      doc,
+    ]);
     return s ? { state: bytes(s.state), lastUpdateId: Number(s.last_update_id) } : null;
   }
 
@@ -142,9 +190,14 @@ export class NoteStore {
     return this.orm.em.fork().transactional(async (tem) => {
       const em = tem as Em;
       await rows(em, 'select pg_advisory_xact_lock(hashtext(?))', ['pulse-note:' + doc]);
-      const meta = await one<{ last_update_id: string; n: string }>(em, 'select last_update_id, octet_length(state) as n from note_snapshots where doc = ?', [doc]);
-      const log = (await rows<{ id: string; n: string }>(em, 'select id, octet_length(update) as n from note_updates where doc = ? order by id', [doc]))
-        .map((r) => ({ id: Number(r.id), n: Number(r.n) }));
+      const meta = await one<{ last_update_id: string; n: string }>(
+        em,
+        'select last_update_id, octet_length(state) as n from note_snapshots where doc = ?',
+        [doc],
+      );
+      const log = (
+        await rows<{ id: string; n: string }>(em, 'select id, octet_length(update) as n from note_updates where doc = ? order by id', [doc])
+      ).map((r) => ({ id: Number(r.id), n: Number(r.n) }));
       const snapshotId = meta ? Number(meta.last_update_id) : 0;
       const before = (meta ? Number(meta.n) : 0) + log.reduce((n, r) => n + r.n, 0);
       if (log.length === 0) return { folded: 0, bytesBefore: before, bytesAfter: before, lastUpdateId: snapshotId, quarantined: 0 };
@@ -156,8 +209,11 @@ export class NoteStore {
       const ids = log.map((r) => r.id);
       const want = live ? ids.filter((id) => !live.applied(id)) : ids;
       const fetched = want.length
-        ? (await rows<{ id: string; update: unknown }>(em, 'select id, update from note_updates where id = any(?::bigint[]) order by id', [pgArray(want.map(String))]))
-          .map((r) => ({ id: Number(r.id), update: bytes(r.update) }))
+        ? (
+            await rows<{ id: string; update: unknown }>(em, 'select id, update from note_updates where id = any(?::bigint[]) order by id', [
+              pgArray(want.map(String)),
+            ])
+          ).map((r) => ({ id: Number(r.id), update: bytes(r.update) }))
         : [];
       const { state, rejected } = live ? live.merge(snapshot, fetched) : mergeInScratchDoc(snapshot, fetched);
       // A row that cannot be applied is not folded (its bytes would vanish with the delete): it moves to the quarantine.
@@ -165,9 +221,12 @@ export class NoteStore {
       const bad = new Set(rejected.map((r) => r.id));
       const folded = ids.filter((id) => !bad.has(id));
       const last = Math.max(ids[ids.length - 1], snapshotId);
-      await run(em, `insert into note_snapshots (doc, tenant_id, state, last_update_id, updated_at) values (?, ?, ?, ?, now())
+      await run(
+        em,
+        `insert into note_snapshots (doc, tenant_id, state, last_update_id, updated_at) values (?, ?, ?, ?, now())
         on conflict (doc) do update set state = excluded.state, last_update_id = excluded.last_update_id, updated_at = now()`,
-        [doc, tenantId, Buffer.from(state.buffer, state.byteOffset, state.byteLength), last]);
+        [doc, tenantId, Buffer.from(state.buffer, state.byteOffset, state.byteLength), last],
+      );
       await run(em, 'delete from note_updates where doc = ? and id = any(?::bigint[])', [doc, pgArray(folded.map(String))]);
       return { folded: folded.length, bytesBefore: before, bytesAfter: state.byteLength, lastUpdateId: last, quarantined };
     });
@@ -176,7 +235,9 @@ export class NoteStore {
   /** Bytes stored for a doc (snapshot + log), for the benchmark and health. */
   async storedBytes(doc: string): Promise<{ logRows: number; logBytes: number; snapshotBytes: number }> {
     const em = this.em();
-    const l = await one<{ n: string; b: string | null }>(em, 'select count(*) as n, sum(octet_length(update)) as b from note_updates where doc = ?', [doc]);
+    const l = await one<{ n: string; b: string | null }>(em, 'select count(*) as n, sum(octet_length(update)) as b from note_updates where doc = ?', [
+      doc,
+    ]);
     const s = await one<{ b: string }>(em, 'select octet_length(state) as b from note_snapshots where doc = ?', [doc]);
     return { logRows: Number(l?.n ?? 0), logBytes: Number(l?.b ?? 0), snapshotBytes: Number(s?.b ?? 0) };
   }

@@ -17,8 +17,14 @@ import { catchUp, fromBus } from './remote-updates.js';
 import { pinAwareness } from './awareness.js';
 import { parseDocName } from './doc-name.js';
 import {
-  decodeClientMessage, syncStep1, syncStep2, awarenessMessage, accessModeMessage,
-  CLOSE_BAD_MESSAGE, CLOSE_ACCESS_LOST, CLOSE_STORAGE_FAILED,
+  decodeClientMessage,
+  syncStep1,
+  syncStep2,
+  awarenessMessage,
+  accessModeMessage,
+  CLOSE_BAD_MESSAGE,
+  CLOSE_ACCESS_LOST,
+  CLOSE_STORAGE_FAILED,
 } from './protocol.js';
 
 export { YJS_PREFIX } from './handshake.js';
@@ -43,20 +49,39 @@ export class NotesServer {
   private alive = new WeakSet<WebSocket>();
   private offFeed: (() => void) | null = null;
 
-  constructor(private ctx: PulseContext, opts: NotesOptions = {}) {
+  constructor(
+    private ctx: PulseContext,
+    opts: NotesOptions = {},
+  ) {
     const o: Required<NotesOptions> = {
-      recheckMs: 10_000, catchUpMs: 2_000, compactMinBytes: 64 * 1024, compactIdleMs: 30_000, projectionDelayMs: 2_000,
-      redisUrl: ctx.config.redisUrl, ...opts,
+      recheckMs: 10_000,
+      catchUpMs: 2_000,
+      compactMinBytes: 64 * 1024,
+      compactIdleMs: 30_000,
+      projectionDelayMs: 2_000,
+      redisUrl: ctx.config.redisUrl,
+      ...opts,
     };
     this.store = new NoteStore(ctx.orm);
     this.rt = {
-      ctx, opts: o, store: this.store, bus: null, docs: new Map(),
+      ctx,
+      opts: o,
+      store: this.store,
+      bus: null,
+      docs: new Map(),
       totals: { appended: { rows: 0, bytes: 0 }, compactions: { runs: 0, folded: 0, bytesBefore: 0, bytesAfter: 0 }, refused: 0, quarantined: 0 },
       closeSession: (s, code, reason) => this.closeSession(s, code, reason),
     };
     if (o.redisUrl) {
-      this.rt.bus = new NoteBus(o.redisUrl, ctx.config.nodeId, ctx.log,
-        (doc, m) => fromBus(this.rt, doc, m), () => { for (const d of this.rt.docs.values()) void catchUp(this.rt, d); });
+      this.rt.bus = new NoteBus(
+        o.redisUrl,
+        ctx.config.nodeId,
+        ctx.log,
+        (doc, m) => fromBus(this.rt, doc, m),
+        () => {
+          for (const d of this.rt.docs.values()) void catchUp(this.rt, d);
+        },
+      );
     }
     this.lifecycle = new DocLifecycle(this.rt);
   }
@@ -66,12 +91,17 @@ export class NotesServer {
     this.offFeed = this.ctx.feed.on((e) => this.onFeed(e));
     const { catchUpMs, recheckMs } = this.rt.opts;
     const tick = Math.max(50, Math.min(1000, catchUpMs, recheckMs));
-    this.timer = setInterval(() => { void this.tick(); }, tick);
+    this.timer = setInterval(() => {
+      void this.tick();
+    }, tick);
     this.timer.unref();
     // Dead peers (no pong within 30 s) are dropped so their docs can unload.
     this.pinger = setInterval(() => {
       for (const ws of this.wss.clients) {
-        if (!this.alive.has(ws)) { ws.terminate(); continue; }
+        if (!this.alive.has(ws)) {
+          ws.terminate();
+          continue;
+        }
         this.alive.delete(ws);
         ws.ping();
       }
@@ -84,9 +114,15 @@ export class NotesServer {
     for (const d of this.rt.docs.values()) sessions += d.sessions.size;
     const t = this.rt.totals;
     return {
-      docs: this.rt.docs.size, sessions, sockets: this.wss.clients.size, appended: { ...t.appended }, compactions: { ...t.compactions },
-      bus: this.rt.bus ? (this.rt.bus.connected ? 'ok' : 'down') : 'none', subscriptions: this.rt.bus?.subscriptions ?? 0,
-      refused: t.refused, quarantined: t.quarantined,
+      docs: this.rt.docs.size,
+      sessions,
+      sockets: this.wss.clients.size,
+      appended: { ...t.appended },
+      compactions: { ...t.compactions },
+      bus: this.rt.bus ? (this.rt.bus.connected ? 'ok' : 'down') : 'none',
+      subscriptions: this.rt.bus?.subscriptions ?? 0,
+      refused: t.refused,
+      quarantined: t.quarantined,
     };
   }
 
@@ -96,14 +132,20 @@ export class NotesServer {
     return { ...this.stats(), quarantine: { stored, movedByThisNode: this.rt.totals.quarantined } };
   }
 
-  isLoaded(doc: string): boolean { return this.rt.docs.has(doc); }
+  isLoaded(doc: string): boolean {
+    return this.rt.docs.has(doc);
+  }
 
-  busDown(): boolean { return !!this.rt.bus && !this.rt.bus.connected; }
+  busDown(): boolean {
+    return !!this.rt.bus && !this.rt.bus.connected;
+  }
 
   private onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
     // Socket.IO listens for upgrades too: anything outside our prefix is not ours to touch.
     if (!req.url || !req.url.startsWith(YJS_PREFIX)) return;
-    this.wss.handleUpgrade(req, socket, head, (ws) => { void this.accept(ws, req); });
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      void this.accept(ws, req);
+    });
   };
 
   private async accept(ws: WebSocket, req: http.IncomingMessage): Promise<void> {
@@ -113,24 +155,48 @@ export class NotesServer {
     let session: Session | null = null;
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       const buf = isBinary ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(0);
-      if (session) { this.onMessage(session, buf); return; }
+      if (session) {
+        this.onMessage(session, buf);
+        return;
+      }
       // A client that floods before it is even admitted is not a y-websocket client.
       const over = early.push(buf);
       if (over && ws.readyState === WebSocket.OPEN) ws.close(over.code, over.reason);
     });
     ws.on('error', () => {});
-    ws.on('close', () => { if (session) this.onClose(session); });
+    ws.on('close', () => {
+      if (session) this.onClose(session);
+    });
     try {
-      if (this.closing) { ws.close(1001, 'server shutting down'); return; }
+      if (this.closing) {
+        ws.close(1001, 'server shutting down');
+        return;
+      }
       const a = await admit(this.ctx, req);
-      if (!a.ok) { ws.close(a.code, a.reason); return; }
+      if (!a.ok) {
+        ws.close(a.code, a.reason);
+        return;
+      }
       if (ws.readyState !== WebSocket.OPEN) return;
       let doc = await this.lifecycle.get(a.name, a.viewer.tenantId);
       // The housekeeping sweep may have started unloading it in between; joining must not revive it.
       while (doc.unloading) doc = await this.lifecycle.get(a.name, a.viewer.tenantId);
-      session = { ws, token: a.token, viewer: a.viewer, access: a.access, doc, awarenessIds: new Set(), lastCheck: Date.now(), checking: false, closed: false };
+      session = {
+        ws,
+        token: a.token,
+        viewer: a.viewer,
+        access: a.access,
+        doc,
+        awarenessIds: new Set(),
+        lastCheck: Date.now(),
+        checking: false,
+        closed: false,
+      };
       doc.sessions.add(session);
-      if (ws.readyState !== WebSocket.OPEN) { this.onClose(session); return; }
+      if (ws.readyState !== WebSocket.OPEN) {
+        this.onClose(session);
+        return;
+      }
       send(session, syncStep1(doc.ydoc));
       if (a.access === 'read') send(session, accessModeMessage('read-only'));
       if (doc.awareness.getStates().size > 0) {
@@ -159,7 +225,9 @@ export class NotesServer {
       case 'awareness': {
         try {
           awarenessProtocol.applyAwarenessUpdate(d.awareness, pinAwareness(m.update, s.viewer), s);
-        } catch { this.closeSession(s, CLOSE_BAD_MESSAGE, 'malformed awareness update'); }
+        } catch {
+          this.closeSession(s, CLOSE_BAD_MESSAGE, 'malformed awareness update');
+        }
         return;
       }
       case 'query-awareness':
@@ -233,8 +301,14 @@ export class NotesServer {
       for (const d of [...this.rt.docs.values()]) {
         if (d.unloading) continue;
         // A doc nobody joined (the socket left while it loaded) is freed after a grace period.
-        if (d.sessions.size === 0) { if (now - d.loadedAt > 5_000) void this.lifecycle.unload(d); continue; }
-        if (d.tainted) { this.reload(d); continue; }
+        if (d.sessions.size === 0) {
+          if (now - d.loadedAt > 5_000) void this.lifecycle.unload(d);
+          continue;
+        }
+        if (d.tainted) {
+          this.reload(d);
+          continue;
+        }
         for (const s of d.sessions) if (now - s.lastCheck >= recheckMs) void recheckSession(this.rt, s);
         if (now - d.lastCatchUp >= catchUpMs) await catchUp(this.rt, d).catch((err) => this.ctx.log.warn({ err }, 'notes: catch-up failed'));
         const due = d.sinceCompactBytes >= Math.max(compactMinBytes, d.snapshotBytes);
@@ -242,7 +316,9 @@ export class NotesServer {
         // it runs only when the log has grown as large as the snapshot; otherwise once the doc goes quiet.
         if (d.sinceCompact > 0 && (due || now - d.lastAppend >= compactIdleMs)) await compactDoc(this.rt, d);
       }
-    } finally { this.ticking = false; }
+    } finally {
+      this.ticking = false;
+    }
   }
 
   /** A doc that may hold what is not stored is dropped from memory: its clients reconnect and load it afresh. */

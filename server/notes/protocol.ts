@@ -85,10 +85,14 @@ export function decodeClientMessage(buf: Uint8Array): ClientMessage {
         if (sub === syncProtocol.messageYjsSyncStep2 || sub === syncProtocol.messageYjsUpdate) return { type: 'update', update: payload };
         return { type: 'bad', reason: `unknown sync message ${sub}` };
       }
-      case MSG_AWARENESS: return { type: 'awareness', update: decoding.readVarUint8Array(d) };
-      case MSG_QUERY_AWARENESS: return { type: 'query-awareness' };
-      case MSG_AUTH: return { type: 'auth' };
-      default: return { type: 'bad', reason: `unknown message type ${t}` };
+      case MSG_AWARENESS:
+        return { type: 'awareness', update: decoding.readVarUint8Array(d) };
+      case MSG_QUERY_AWARENESS:
+        return { type: 'query-awareness' };
+      case MSG_AUTH:
+        return { type: 'auth' };
+      default:
+        return { type: 'bad', reason: `unknown message type ${t}` };
     }
   } catch {
     return { type: 'bad', reason: 'malformed message' };

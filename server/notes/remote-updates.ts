@@ -17,13 +17,22 @@ export function fromBus(rt: NotesRuntime, doc: string, m: BusMessage): void {
   const d = rt.docs.get(doc);
   if (!d || d.unloading) return;
   if (m.kind === 'awareness') {
-    try { awarenessProtocol.applyAwarenessUpdate(d.awareness, sanitizeRelayedAwareness(m.update), ORIGIN_REMOTE); } catch { /* malformed: ignore */ }
+    try {
+      awarenessProtocol.applyAwarenessUpdate(d.awareness, sanitizeRelayedAwareness(m.update), ORIGIN_REMOTE);
+    } catch {
+      /* malformed: ignore */
+    }
     return;
   }
   if (m.ids.length && m.ids.every((id) => d.seen.has(id) || id <= d.safeMark)) return;
   // An inconsistent update is left alone (ids not marked seen): catch-up reads the rows and quarantines them.
-  if (checkUpdate(m.update).kind === 'fatal') { rt.ctx.log.warn({ doc }, 'notes: inconsistent update from the bus ignored'); return; }
-  try { Y.applyUpdate(d.ydoc, m.update, ORIGIN_REMOTE); } catch (err) {
+  if (checkUpdate(m.update).kind === 'fatal') {
+    rt.ctx.log.warn({ doc }, 'notes: inconsistent update from the bus ignored');
+    return;
+  }
+  try {
+    Y.applyUpdate(d.ydoc, m.update, ORIGIN_REMOTE);
+  } catch (err) {
     rt.ctx.log.error({ err, doc }, 'notes: an update from the bus failed half-way');
     d.tainted = true;
     return;
@@ -61,14 +70,21 @@ export async function catchUp(rt: NotesRuntime, d: NoteDoc, final = false): Prom
   if (fresh.length && !gone()) {
     const rejected: Rejected[] = [];
     // Row by row: one bad row must not keep the good ones out (they are few; the bus usually got there first).
-    Y.transact(d.ydoc, () => {
-      for (const r of fresh) {
-        const res = applyRow(d.ydoc, r.update!, ORIGIN_REMOTE);
-        if (res.ok) { d.seen.add(r.id); continue; }
-        if (res.threw) d.tainted = true;
-        rejected.push({ id: r.id, reason: res.reason });
-      }
-    }, ORIGIN_REMOTE);
+    Y.transact(
+      d.ydoc,
+      () => {
+        for (const r of fresh) {
+          const res = applyRow(d.ydoc, r.update!, ORIGIN_REMOTE);
+          if (res.ok) {
+            d.seen.add(r.id);
+            continue;
+          }
+          if (res.threw) d.tainted = true;
+          rejected.push({ id: r.id, reason: res.reason });
+        }
+      },
+      ORIGIN_REMOTE,
+    );
     if (rejected.length) {
       const moved = await rt.store.quarantine(d.name.name, rejected);
       rt.totals.quarantined += moved;

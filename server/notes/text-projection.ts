@@ -15,11 +15,17 @@ export function scheduleProjection(rt: NotesRuntime, d: NoteDoc): void {
   // Debounced, but someone typing without pause still gets a preview every few debounce periods.
   if (d.projectTimer && Date.now() - d.dirtySince >= 5 * rt.opts.projectionDelayMs) return;
   if (d.projectTimer) clearTimeout(d.projectTimer);
-  d.projectTimer = setTimeout(() => { d.projectTimer = null; void projectNow(rt, d); }, rt.opts.projectionDelayMs);
+  d.projectTimer = setTimeout(() => {
+    d.projectTimer = null;
+    void projectNow(rt, d);
+  }, rt.opts.projectionDelayMs);
 }
 
 export function cancelProjection(d: NoteDoc): void {
-  if (d.projectTimer) { clearTimeout(d.projectTimer); d.projectTimer = null; }
+  if (d.projectTimer) {
+    clearTimeout(d.projectTimer);
+    d.projectTimer = null;
+  }
 }
 
 /**

@@ -14,10 +14,14 @@ export type UpdateVerdict =
   | { kind: 'fatal'; reason: string };
 
 type Ref = { client: number; clock: number };
-const isId = (v: unknown): v is Ref => typeof v === 'object' && v !== null && typeof (v as Ref).client === 'number' && typeof (v as Ref).clock === 'number';
+const isId = (v: unknown): v is Ref =>
+  typeof v === 'object' && v !== null && typeof (v as Ref).client === 'number' && typeof (v as Ref).clock === 'number';
 
 /** What a doc has integrated for a client (its state vector entry). */
-export const stateOf = (doc: Y.Doc) => (client: number): number => Y.getState(doc.store, client);
+export const stateOf =
+  (doc: Y.Doc) =>
+  (client: number): number =>
+    Y.getState(doc.store, client);
 
 /**
  * Checks a Yjs update without applying it, in O(update): decoding it, then the consistency rules
@@ -35,7 +39,11 @@ export const stateOf = (doc: Y.Doc) => (client: number): number => Y.getState(do
  */
 export function checkUpdate(update: Uint8Array, available?: (client: number) => number): UpdateVerdict {
   let decoded: ReturnType<typeof Y.decodeUpdate>;
-  try { decoded = Y.decodeUpdate(update); } catch { return { kind: 'fatal', reason: 'not a Yjs update' }; }
+  try {
+    decoded = Y.decodeUpdate(update);
+  } catch {
+    return { kind: 'fatal', reason: 'not a Yjs update' };
+  }
   const { structs, ds } = decoded;
   if (structs.length === 0 && ds.clients.size === 0) return { kind: 'empty' };
   const start = new Map<number, number>();
@@ -43,10 +51,15 @@ export function checkUpdate(update: Uint8Array, available?: (client: number) => 
   let incomplete: string | null = null;
   for (const s of structs) {
     const { client, clock } = s.id;
-    if (s instanceof Y.Skip) { incomplete ??= `gap in the clocks of client ${client}`; continue; }
+    if (s instanceof Y.Skip) {
+      incomplete ??= `gap in the clocks of client ${client}`;
+      continue;
+    }
     const end = coverage.get(client);
-    if (end === undefined) { start.set(client, clock); coverage.set(client, clock + s.length); }
-    else if (clock === end) coverage.set(client, clock + s.length);
+    if (end === undefined) {
+      start.set(client, clock);
+      coverage.set(client, clock + s.length);
+    } else if (clock === end) coverage.set(client, clock + s.length);
     else incomplete ??= `structs of client ${client} are not contiguous`;
     if (s instanceof Y.Item) {
       for (const ref of [s.origin, s.rightOrigin, isId(s.parent) ? s.parent : null]) {
@@ -69,12 +82,19 @@ export function checkUpdate(update: Uint8Array, available?: (client: number) => 
   for (const s of structs) {
     if (!(s instanceof Y.Item) || incomplete) continue;
     for (const ref of [s.origin, s.rightOrigin, isId(s.parent) ? s.parent : null]) {
-      if (ref && ref.client !== s.id.client && ref.clock >= known(ref.client)) { incomplete = `item ${s.id.client}:${s.id.clock} needs ${ref.client}:${ref.clock}`; break; }
+      if (ref && ref.client !== s.id.client && ref.clock >= known(ref.client)) {
+        incomplete = `item ${s.id.client}:${s.id.clock} needs ${ref.client}:${ref.clock}`;
+        break;
+      }
     }
   }
   for (const [client, ranges] of ds.clients) {
     const have = known(client);
-    for (const r of ranges) if (r.clock + r.len > have) { incomplete ??= `deletes ${client}:${r.clock}+${r.len} beyond the known ${have}`; break; }
+    for (const r of ranges)
+      if (r.clock + r.len > have) {
+        incomplete ??= `deletes ${client}:${r.clock}+${r.len} beyond the known ${have}`;
+        break;
+      }
   }
   return incomplete ? { kind: 'incomplete', reason: incomplete, coverage } : { kind: 'ok', coverage };
 }

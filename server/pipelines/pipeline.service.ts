@@ -27,10 +27,24 @@ export function outcomeOf(s: StageIn): 'OPEN' | 'WON' | 'LOST' {
 }
 
 /** A stages row. */
-export interface StageRow { id: string; pipeline_id: string; name: string; order_index: number | string; win_probability: number | string; outcome: StageRecord['outcome'] }
+export interface StageRow {
+  id: string;
+  pipeline_id: string;
+  name: string;
+  order_index: number | string;
+  win_probability: number | string;
+  outcome: StageRecord['outcome'];
+}
 
 export function toStage(r: StageRow): StageRecord {
-  return { id: r.id, pipelineId: r.pipeline_id, name: r.name, orderIndex: Number(r.order_index), winProbability: Number(r.win_probability), outcome: r.outcome };
+  return {
+    id: r.id,
+    pipelineId: r.pipeline_id,
+    name: r.name,
+    orderIndex: Number(r.order_index),
+    winProbability: Number(r.win_probability),
+    outcome: r.outcome,
+  };
 }
 
 async function insertPipeline(em: Em, tenantId: string, name: string, stages: StageIn[]): Promise<string> {
@@ -38,8 +52,15 @@ async function insertPipeline(em: Em, tenantId: string, name: string, stages: St
   await run(em, 'insert into pipelines (id, tenant_id, name) values (?, ?, ?)', [id, tenantId, name]);
   let i = 0;
   for (const s of stages) {
-    await run(em, 'insert into stages (id, tenant_id, pipeline_id, name, order_index, win_probability, outcome) values (?, ?, ?, ?, ?, ?, ?)',
-      [crypto.randomUUID(), tenantId, id, s.name, i++, s.winProbability, outcomeOf(s)]);
+    await run(em, 'insert into stages (id, tenant_id, pipeline_id, name, order_index, win_probability, outcome) values (?, ?, ?, ?, ?, ?, ?)', [
+      crypto.randomUUID(),
+      tenantId,
+      id,
+      s.name,
+      i++,
+      s.winProbability,
+      outcomeOf(s),
+    ]);
   }
   return id;
 }
@@ -67,7 +88,12 @@ export class PipelineService {
     const em = this.wp.read();
     const ps = await rows(em, 'select * from pipelines where tenant_id = ? order by created_at, id', [v.tenantId]);
     const stages = await rows(em, 'select * from stages where tenant_id = ? order by order_index, id', [v.tenantId]);
-    return ps.map((p) => ({ id: p.id, name: p.name, createdAt: iso(p.created_at), stages: stages.filter((s) => s.pipeline_id === p.id).map(toStage) }));
+    return ps.map((p) => ({
+      id: p.id,
+      name: p.name,
+      createdAt: iso(p.created_at),
+      stages: stages.filter((s) => s.pipeline_id === p.id).map(toStage),
+    }));
   }
 
   async get(v: Viewer, id: string): Promise<PipelineRecord> {
@@ -100,22 +126,42 @@ export class PipelineService {
       if (input.stages) {
         const existing = await rows(tx.em, 'select id from stages where pipeline_id = ?', [id]);
         const existingIds = new Set(existing.map((s) => s.id));
-        for (const s of input.stages) if (s.id && !existingIds.has(s.id)) throw validationFailed([{ path: 'stages', message: `stage ${s.id} is not in this pipeline` }]);
+        for (const s of input.stages)
+          if (s.id && !existingIds.has(s.id)) throw validationFailed([{ path: 'stages', message: `stage ${s.id} is not in this pipeline` }]);
         const keep = new Set(input.stages.filter((s) => s.id).map((s) => s.id!));
         const removed = [...existingIds].filter((x) => !keep.has(x));
         if (removed.length) {
           const used = await one(tx.em, `select count(*)::int as n from deals where stage_id in (${removed.map(() => '?').join(',')})`, removed);
           if (used.n > 0) throw conflict('STAGE_IN_USE', 'A removed stage still holds deals; move them first', { stageIds: removed });
-          await run(tx.em, `update deal_stage_history set from_stage_id = null where from_stage_id in (${removed.map(() => '?').join(',')})`, removed);
-          const hist = await one(tx.em, `select count(*)::int as n from deal_stage_history where to_stage_id in (${removed.map(() => '?').join(',')})`, removed);
+          await run(
+            tx.em,
+            `update deal_stage_history set from_stage_id = null where from_stage_id in (${removed.map(() => '?').join(',')})`,
+            removed,
+          );
+          const hist = await one(
+            tx.em,
+            `select count(*)::int as n from deal_stage_history where to_stage_id in (${removed.map(() => '?').join(',')})`,
+            removed,
+          );
           if (hist.n > 0) throw conflict('STAGE_IN_USE', 'A removed stage appears in deal history', { stageIds: removed });
           await run(tx.em, `delete from stages where id in (${removed.map(() => '?').join(',')})`, removed);
         }
         let i = 0;
         for (const s of input.stages) {
-          if (s.id) await run(tx.em, 'update stages set name = ?, win_probability = ?, order_index = ?, outcome = ? where id = ?', [s.name, s.winProbability, i, outcomeOf(s), s.id]);
-          else await run(tx.em, 'insert into stages (id, tenant_id, pipeline_id, name, order_index, win_probability, outcome) values (?, ?, ?, ?, ?, ?, ?)',
-            [crypto.randomUUID(), v.tenantId, id, s.name, i, s.winProbability, outcomeOf(s)]);
+          if (s.id)
+            await run(tx.em, 'update stages set name = ?, win_probability = ?, order_index = ?, outcome = ? where id = ?', [
+              s.name,
+              s.winProbability,
+              i,
+              outcomeOf(s),
+              s.id,
+            ]);
+          else
+            await run(
+              tx.em,
+              'insert into stages (id, tenant_id, pipeline_id, name, order_index, win_probability, outcome) values (?, ?, ?, ?, ?, ?, ?)',
+              [crypto.randomUUID(), v.tenantId, id, s.name, i, s.winProbability, outcomeOf(s)],
+            );
           i++;
         }
       }

@@ -22,17 +22,37 @@ import { scopeSql, type Filter, type Scope } from './scope.js';
 export type Access = 'write' | 'read' | null;
 export type Action = 'read' | 'update' | 'delete' | 'share' | 'reassign' | 'merge' | 'link' | 'admin';
 export type RecordType = 'deal' | 'contact' | 'company' | 'activity';
-export interface RecordRef { type: RecordType; id: string }
+export interface RecordRef {
+  type: RecordType;
+  id: string;
+}
 
 /** What the viewer may do with a record; REST records carry it so clients never re-derive the rules. */
-export interface Abilities { update: boolean; delete: boolean; share: boolean; reassign: boolean; merge: boolean }
+export interface Abilities {
+  update: boolean;
+  delete: boolean;
+  share: boolean;
+  reassign: boolean;
+  merge: boolean;
+}
 export const NO_ABILITIES: Abilities = { update: false, delete: false, share: false, reassign: false, merge: false };
 
 /** How the viewer relates to one record: the facts every rule is decided from. */
-interface Standing { exists: boolean; owned: boolean; share: 'READ' | 'WRITE' | null; author: boolean; parentWrite: boolean; parentRead: boolean }
+interface Standing {
+  exists: boolean;
+  owned: boolean;
+  share: 'READ' | 'WRITE' | null;
+  author: boolean;
+  parentWrite: boolean;
+  parentRead: boolean;
+}
 
 /** Everyone who may see a record, described by its owners, contacts (their shares) and named users (an author). */
-export interface AudienceSpec { owners?: (string | null | undefined)[]; contacts?: (string | null | undefined)[]; users?: (string | null | undefined)[] }
+export interface AudienceSpec {
+  owners?: (string | null | undefined)[];
+  contacts?: (string | null | undefined)[];
+  users?: (string | null | undefined)[];
+}
 
 const TTL_MS = 60_000;
 const clean = (xs: (string | null | undefined)[] | undefined) => [...new Set((xs ?? []).filter((x): x is string => !!x))];
@@ -68,10 +88,18 @@ export class Policy {
   }
 
   /** SQL filters for lists and reports; each takes the alias of the entity's table in the caller's query. */
-  async deals(em: Em, v: Viewer, a = 'd'): Promise<Filter> { return scopeSql(await this.scope(em, v), 'deal', a); }
-  async companies(em: Em, v: Viewer, a = 'co'): Promise<Filter> { return scopeSql(await this.scope(em, v), 'company', a); }
-  async contacts(em: Em, v: Viewer, a = 'c'): Promise<Filter> { return scopeSql(await this.scope(em, v), 'contact', a); }
-  async activities(em: Em, v: Viewer, a = 'a'): Promise<Filter> { return scopeSql(await this.scope(em, v), 'activity', a); }
+  async deals(em: Em, v: Viewer, a = 'd'): Promise<Filter> {
+    return scopeSql(await this.scope(em, v), 'deal', a);
+  }
+  async companies(em: Em, v: Viewer, a = 'co'): Promise<Filter> {
+    return scopeSql(await this.scope(em, v), 'company', a);
+  }
+  async contacts(em: Em, v: Viewer, a = 'c'): Promise<Filter> {
+    return scopeSql(await this.scope(em, v), 'contact', a);
+  }
+  async activities(em: Em, v: Viewer, a = 'a'): Promise<Filter> {
+    return scopeSql(await this.scope(em, v), 'activity', a);
+  }
 
   // ---- one record
 
@@ -80,17 +108,27 @@ export class Policy {
     const scope = await this.ownerScope(em, v);
     const inScope = (owner: string) => scope === null || scope.includes(owner);
     if (ref.type === 'deal' || ref.type === 'company') {
-      const row = await one<{ owner_id: string }>(em, `select owner_id from ${ref.type === 'deal' ? 'deals' : 'companies'} where id = ? and tenant_id = ?`, [ref.id, v.tenantId]);
+      const row = await one<{ owner_id: string }>(
+        em,
+        `select owner_id from ${ref.type === 'deal' ? 'deals' : 'companies'} where id = ? and tenant_id = ?`,
+        [ref.id, v.tenantId],
+      );
       return row ? { ...none, exists: true, owned: inScope(row.owner_id) } : none;
     }
     if (ref.type === 'contact') {
-      const row = await one<{ owner_id: string; perm: 'READ' | 'WRITE' | null }>(em,
+      const row = await one<{ owner_id: string; perm: 'READ' | 'WRITE' | null }>(
+        em,
         `select c.owner_id, (select permission from contact_shares where contact_id = c.id and user_id = ?) as perm
-           from contacts c where c.id = ? and c.tenant_id = ?`, [v.id, ref.id, v.tenantId]);
+           from contacts c where c.id = ? and c.tenant_id = ?`,
+        [v.id, ref.id, v.tenantId],
+      );
       return row ? { ...none, exists: true, owned: inScope(row.owner_id), share: row.perm ?? null } : none;
     }
-    const row = await one<{ user_id: string; contact_id: string | null; deal_id: string | null }>(em,
-      'select user_id, contact_id, deal_id from activities where id = ? and tenant_id = ?', [ref.id, v.tenantId]);
+    const row = await one<{ user_id: string; contact_id: string | null; deal_id: string | null }>(
+      em,
+      'select user_id, contact_id, deal_id from activities where id = ? and tenant_id = ?',
+      [ref.id, v.tenantId],
+    );
     if (!row) return none;
     const c = row.contact_id ? await this.access(em, v, { type: 'contact', id: row.contact_id }) : null;
     const d = row.deal_id ? await this.access(em, v, { type: 'deal', id: row.deal_id }) : null;
@@ -106,9 +144,15 @@ export class Policy {
     if (type === 'activity') return s.author || s.parentWrite || false;
     const writes = s.owned || s.share === 'WRITE';
     switch (action) {
-      case 'update': case 'link': return writes;
+      case 'update':
+      case 'link':
+        return writes;
       // A share lets you work on a contact, not give it away, delete it or fold it into another.
-      case 'delete': case 'share': case 'reassign': case 'merge': return s.owned;
+      case 'delete':
+      case 'share':
+      case 'reassign':
+      case 'merge':
+        return s.owned;
     }
   }
 
@@ -120,7 +164,9 @@ export class Policy {
   }
 
   /** Tenant administration (users, pipelines, custom fields, settings). */
-  isAdmin(v: Viewer): boolean { return this.allowed(v, 'deal', { exists: false, owned: false, share: null, author: false, parentRead: false, parentWrite: false }, 'admin'); }
+  isAdmin(v: Viewer): boolean {
+    return this.allowed(v, 'deal', { exists: false, owned: false, share: null, author: false, parentRead: false, parentWrite: false }, 'admin');
+  }
 
   async can(em: Em, v: Viewer, action: Action, ref: RecordRef): Promise<boolean> {
     if (action === 'admin') return this.isAdmin(v);
@@ -133,8 +179,11 @@ export class Policy {
 
   private abilitiesOf(v: Viewer, type: RecordType, s: Standing): Abilities {
     return {
-      update: this.allowed(v, type, s, 'update'), delete: this.allowed(v, type, s, 'delete'), share: type === 'contact' && this.allowed(v, type, s, 'share'),
-      reassign: type !== 'activity' && this.allowed(v, type, s, 'reassign'), merge: (type === 'contact' || type === 'company') && this.allowed(v, type, s, 'merge'),
+      update: this.allowed(v, type, s, 'update'),
+      delete: this.allowed(v, type, s, 'delete'),
+      share: type === 'contact' && this.allowed(v, type, s, 'share'),
+      reassign: type !== 'activity' && this.allowed(v, type, s, 'reassign'),
+      merge: (type === 'contact' || type === 'company') && this.allowed(v, type, s, 'merge'),
     };
   }
 
@@ -142,7 +191,12 @@ export class Policy {
    * Abilities for a page of records the viewer already sees (lists), decided from the rows themselves:
    * one query for the viewer's shares on contacts instead of one per record.
    */
-  async abilitiesFor(em: Em, v: Viewer, type: RecordType, recs: { id: string; ownerId?: string; userId?: string; contactId?: string | null; dealId?: string | null }[]): Promise<Map<string, Abilities>> {
+  async abilitiesFor(
+    em: Em,
+    v: Viewer,
+    type: RecordType,
+    recs: { id: string; ownerId?: string; userId?: string; contactId?: string | null; dealId?: string | null }[],
+  ): Promise<Map<string, Abilities>> {
     const out = new Map<string, Abilities>();
     if (!recs.length) return out;
     const scope = await this.ownerScope(em, v);
@@ -158,18 +212,34 @@ export class Policy {
       };
       for (const r of recs) {
         const parentWrite = (await parentWrites('contact', r.contactId)) || (await parentWrites('deal', r.dealId));
-        out.set(r.id, this.abilitiesOf(v, type, { exists: true, owned: false, share: null, author: r.userId === v.id, parentRead: true, parentWrite }));
+        out.set(
+          r.id,
+          this.abilitiesOf(v, type, { exists: true, owned: false, share: null, author: r.userId === v.id, parentRead: true, parentWrite }),
+        );
       }
       return out;
     }
     const shares = new Map<string, 'READ' | 'WRITE'>();
     if (type === 'contact' && scope !== null) {
-      const rs = await rows<{ contact_id: string; permission: 'READ' | 'WRITE' }>(em,
-        'select contact_id, permission from contact_shares where user_id = ? and contact_id = any(?::uuid[])', [v.id, pgArray(recs.map((r) => r.id))]);
+      const rs = await rows<{ contact_id: string; permission: 'READ' | 'WRITE' }>(
+        em,
+        'select contact_id, permission from contact_shares where user_id = ? and contact_id = any(?::uuid[])',
+        [v.id, pgArray(recs.map((r) => r.id))],
+      );
       for (const r of rs) shares.set(r.contact_id, r.permission);
     }
     for (const r of recs) {
-      out.set(r.id, this.abilitiesOf(v, type, { exists: true, owned: inScope(r.ownerId), share: shares.get(r.id) ?? null, author: false, parentRead: false, parentWrite: false }));
+      out.set(
+        r.id,
+        this.abilitiesOf(v, type, {
+          exists: true,
+          owned: inScope(r.ownerId),
+          share: shares.get(r.id) ?? null,
+          author: false,
+          parentRead: false,
+          parentWrite: false,
+        }),
+      );
     }
     return out;
   }
@@ -188,10 +258,18 @@ export class Policy {
   }
 
   // Shorthands the services read best with.
-  dealAccess(em: Em, v: Viewer, id: string) { return this.access(em, v, { type: 'deal', id }); }
-  companyAccess(em: Em, v: Viewer, id: string) { return this.access(em, v, { type: 'company', id }); }
-  contactAccess(em: Em, v: Viewer, id: string) { return this.access(em, v, { type: 'contact', id }); }
-  activityAccess(em: Em, v: Viewer, id: string) { return this.access(em, v, { type: 'activity', id }); }
+  dealAccess(em: Em, v: Viewer, id: string) {
+    return this.access(em, v, { type: 'deal', id });
+  }
+  companyAccess(em: Em, v: Viewer, id: string) {
+    return this.access(em, v, { type: 'company', id });
+  }
+  contactAccess(em: Em, v: Viewer, id: string) {
+    return this.access(em, v, { type: 'contact', id });
+  }
+  activityAccess(em: Em, v: Viewer, id: string) {
+    return this.access(em, v, { type: 'activity', id });
+  }
 
   // ---- audiences: the same rule read from the other side
 
@@ -209,7 +287,8 @@ export class Policy {
     const owners = specs.map((s) => pgArray(clean(s.owners)));
     const contacts = specs.map((s) => pgArray(clean(s.contacts)));
     const users = specs.map((s) => pgArray(clean(s.users)));
-    const r = await rows<{ i: number; ids: string[] | string | null }>(em,
+    const r = await rows<{ i: number; ids: string[] | string | null }>(
+      em,
       `with spec as (select i::int, o::uuid[] as owners, c::uuid[] as contacts, u::uuid[] as users
           from unnest(?::text[], ?::text[], ?::text[]) with ordinality as t(o, c, u, i))
        select spec.i, (select coalesce(array_agg(x.id::text order by x.id), '{}') from users x where x.tenant_id = ? and (
@@ -217,8 +296,17 @@ export class Policy {
            or (x.role = 'MANAGER' and x.id in (select o.manager_id from users o where o.id = any(spec.owners)))
            or x.id in (select cs.user_id from contact_shares cs where cs.contact_id = any(spec.contacts)))) as ids
        from spec order by spec.i`,
-      [pgArray(owners), pgArray(contacts), pgArray(users), tenantId]);
-    const parse = (v: string[] | string | null): string[] => Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.replace(/^\{|\}$/g, '').split(',').filter(Boolean) : [];
+      [pgArray(owners), pgArray(contacts), pgArray(users), tenantId],
+    );
+    const parse = (v: string[] | string | null): string[] =>
+      Array.isArray(v)
+        ? v.map(String)
+        : typeof v === 'string'
+          ? v
+              .replace(/^\{|\}$/g, '')
+              .split(',')
+              .filter(Boolean)
+          : [];
     return r.map((x) => parse(x.ids));
   }
 }

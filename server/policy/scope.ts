@@ -24,7 +24,10 @@ export interface Scope {
 export type ScopedEntity = 'deal' | 'contact' | 'company' | 'activity';
 
 /** A SQL boolean expression plus its `?` parameters. */
-export interface Filter { sql: string; params: unknown[] }
+export interface Filter {
+  sql: string;
+  params: unknown[];
+}
 
 function ownerIn(scope: Scope, col: string): Filter {
   if (scope.owners.length === 1) return { sql: `${col} = ?`, params: [scope.owners[0]] };

@@ -29,15 +29,24 @@ export interface Bus {
 export class LocalBus implements Bus {
   readonly kind = 'local' as const;
   readonly redis = null;
-  healthy() { return true; }
-  async publishEvents() { return true; }
+  healthy() {
+    return true;
+  }
+  async publishEvents() {
+    return true;
+  }
   onEvents() {}
-  socketAdapter() { return null; }
+  socketAdapter() {
+    return null;
+  }
   onReconnect() {}
   async close() {}
 }
 
-interface Wire { node: string; events?: CommittedEvent[] }
+interface Wire {
+  node: string;
+  events?: CommittedEvent[];
+}
 
 /** The bus on the node's shared Redis connections (server/redis/): one channel for committed events. */
 export class RedisBus implements Bus {
@@ -47,10 +56,16 @@ export class RedisBus implements Bus {
   private eventsL: ((e: CommittedEvent[]) => void)[] = [];
   private chEvents: string;
   private offReconnect: () => void;
-  private onMessage = (ch: string, raw: string) => { if (ch === this.chEvents) this.receive(raw); };
+  private onMessage = (ch: string, raw: string) => {
+    if (ch === this.chEvents) this.receive(raw);
+  };
   private reconnectL: (() => void)[] = [];
 
-  constructor(private node: NodeRedis, private nodeId: string, log: Logger) {
+  constructor(
+    private node: NodeRedis,
+    private nodeId: string,
+    log: Logger,
+  ) {
     this.chEvents = node.keys.ns('events');
     this.redis = node.command;
     this.sub = node.subscriber;
@@ -63,11 +78,17 @@ export class RedisBus implements Bus {
     this.sub.subscribe(this.chEvents).catch((err) => log.warn({ err: err.message }, 'redis subscribe failed'));
   }
 
-  healthy() { return this.node.healthy(); }
+  healthy() {
+    return this.node.healthy();
+  }
 
   private receive(raw: string) {
     let m: Wire;
-    try { m = JSON.parse(raw); } catch { return; }
+    try {
+      m = JSON.parse(raw);
+    } catch {
+      return;
+    }
     if (m.events && m.node !== this.nodeId) for (const l of this.eventsL) l(m.events);
   }
 
@@ -75,14 +96,20 @@ export class RedisBus implements Bus {
     try {
       await this.redis.publish(this.chEvents, JSON.stringify({ node: this.nodeId, events } satisfies Wire));
       return true;
-    } catch { return false; }
+    } catch {
+      return false;
+    }
   }
-  onEvents(l: (e: CommittedEvent[]) => void) { this.eventsL.push(l); }
+  onEvents(l: (e: CommittedEvent[]) => void) {
+    this.eventsL.push(l);
+  }
   socketAdapter() {
     const { pub, sub } = this.node.socketAdapterClients();
     return createAdapter(pub, sub, { key: this.node.keys.ns('sio') });
   }
-  onReconnect(l: () => void) { this.reconnectL.push(l); }
+  onReconnect(l: () => void) {
+    this.reconnectL.push(l);
+  }
   /** Stops listening; the connections belong to the node and close with it. */
   async close() {
     this.offReconnect();

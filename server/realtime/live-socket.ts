@@ -8,7 +8,10 @@ const PER_SECOND = 5;
 
 export const envelope = (e: CommittedEvent): EventEnvelope => {
   const env: EventEnvelope = { seq: e.seq, type: e.type, kind: e.kind, at: e.at, data: e.data, actor: e.actor };
-  if (e.changed) { env.changed = e.changed; env.before = e.before ?? {}; }
+  if (e.changed) {
+    env.changed = e.changed;
+    env.before = e.before ?? {};
+  }
   return env;
 };
 
@@ -24,7 +27,11 @@ export class LiveSocket {
   private tokens = BURST;
   private refilledAt = Date.now();
 
-  constructor(readonly socket: Socket, public viewer: Viewer, readonly token: string) {}
+  constructor(
+    readonly socket: Socket,
+    public viewer: Viewer,
+    readonly token: string,
+  ) {}
 
   /** A token bucket for requests that cost a database or Redis round trip (replay, presence). */
   allow(): boolean {
@@ -46,7 +53,10 @@ export class LiveSocket {
    */
   take(e: CommittedEvent): boolean {
     if (e.tenantId !== this.viewer.tenantId) return false;
-    if (this.replaying) { this.held.push(e); return false; }
+    if (this.replaying) {
+      this.held.push(e);
+      return false;
+    }
     if (e.seq <= this.sentSeq) return false;
     this.sentSeq = e.seq;
     return true;
@@ -55,8 +65,9 @@ export class LiveSocket {
   /** Runs `fn` (which sends history and returns the seq it covered up to) with live delivery held back. */
   async withLiveHeld<T>(fn: () => Promise<T>): Promise<T> {
     this.replaying++;
-    try { return await fn(); }
-    finally {
+    try {
+      return await fn();
+    } finally {
       if (--this.replaying === 0) {
         const held = this.held;
         this.held = [];

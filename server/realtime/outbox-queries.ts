@@ -28,17 +28,26 @@ export function toEvent(r: any): CommittedEvent {
 
 /** A tenant's events with after < seq <= upTo, in seq order. */
 export async function eventsBetween(em: Em, tenantId: string, after: number, upTo: number | null, limit = 5000): Promise<CommittedEvent[]> {
-  const r = upTo == null
-    ? await rows(em, `select ${COLUMNS} from outbox_events where tenant_id = ? and seq > ? order by seq limit ?`, [tenantId, after, limit])
-    : await rows(em, `select ${COLUMNS} from outbox_events where tenant_id = ? and seq > ? and seq <= ? order by seq limit ?`, [tenantId, after, upTo, limit]);
+  const r =
+    upTo == null
+      ? await rows(em, `select ${COLUMNS} from outbox_events where tenant_id = ? and seq > ? order by seq limit ?`, [tenantId, after, limit])
+      : await rows(em, `select ${COLUMNS} from outbox_events where tenant_id = ? and seq > ? and seq <= ? order by seq limit ?`, [
+          tenantId,
+          after,
+          upTo,
+          limit,
+        ]);
   return r.map(toEvent);
 }
 
 /** The events after `since` that `userId` is in the audience of. */
 export async function eventsForUser(em: Em, tenantId: string, userId: string, since: number, limit: number): Promise<CommittedEvent[]> {
-  const r = await rows(em,
-    `select ${COLUMNS} from outbox_events where tenant_id = ? and seq > ? and ?::uuid = any(audience) order by seq limit ?`,
-    [tenantId, since, userId, limit]);
+  const r = await rows(em, `select ${COLUMNS} from outbox_events where tenant_id = ? and seq > ? and ?::uuid = any(audience) order by seq limit ?`, [
+    tenantId,
+    since,
+    userId,
+    limit,
+  ]);
   return r.map(toEvent);
 }
 
@@ -59,9 +68,12 @@ export async function allTenantSeqs(em: Em): Promise<Map<string, number>> {
 
 /** Events nobody managed to publish (the committing node died, or the bus was down), oldest first. */
 export async function unpublished(em: Em, olderThanMs: number, limit: number): Promise<CommittedEvent[]> {
-  const r = await rows(em,
+  const r = await rows(
+    em,
     `select ${COLUMNS} from outbox_events where published_at is null and created_at < now() - (? * interval '1 millisecond')
-      order by tenant_id, seq limit ?`, [olderThanMs, limit]);
+      order by tenant_id, seq limit ?`,
+    [olderThanMs, limit],
+  );
   return r.map(toEvent);
 }
 
@@ -73,7 +85,10 @@ export async function markPublished(em: Em, events: CommittedEvent[]): Promise<v
     byTenant.set(e.tenantId, l);
   }
   for (const [t, seqs] of byTenant) {
-    await run(em, `update outbox_events set published_at = now() where tenant_id = ? and seq = any(?::bigint[]) and published_at is null`, [t, pgArray(seqs)]);
+    await run(em, `update outbox_events set published_at = now() where tenant_id = ? and seq = any(?::bigint[]) and published_at is null`, [
+      t,
+      pgArray(seqs),
+    ]);
   }
 }
 
@@ -84,7 +99,11 @@ export async function markPublished(em: Em, events: CommittedEvent[]): Promise<v
  */
 export async function prune(em: Em, retentionMs: number, consumers: readonly string[] = []): Promise<number> {
   if (!consumers.length) return run(em, `delete from outbox_events where created_at < now() - (? * interval '1 millisecond')`, [retentionMs]);
-  return run(em, `delete from outbox_events o where o.created_at < now() - (? * interval '1 millisecond')
+  return run(
+    em,
+    `delete from outbox_events o where o.created_at < now() - (? * interval '1 millisecond')
       and o.seq <= coalesce((select case when count(*) = ? then min(c.last_seq) end from consumer_cursors c
-        where c.tenant_id = o.tenant_id and c.consumer = any(?::text[])), 0)`, [retentionMs, consumers.length, pgArray(consumers)]);
+        where c.tenant_id = o.tenant_id and c.consumer = any(?::text[])), 0)`,
+    [retentionMs, consumers.length, pgArray(consumers)],
+  );
 }

@@ -29,18 +29,29 @@ export class OverdueScheduler {
   ticks = 0;
   fired = 0;
 
-  constructor(private wp: WritePath, private activities: ActivityService, private log: Logger, private opts: OverdueOptions) {}
+  constructor(
+    private wp: WritePath,
+    private activities: ActivityService,
+    private log: Logger,
+    private opts: OverdueOptions,
+  ) {}
 
   start() {
-    this.timer = setInterval(() => { void this.tick(); }, this.opts.everyMs);
+    this.timer = setInterval(() => {
+      void this.tick();
+    }, this.opts.everyMs);
     this.timer.unref();
   }
 
   /** One pass; never overlaps itself. */
   tick(): Promise<void> {
     if (this.running || this.stopped) return this.running ?? Promise.resolve();
-    this.running = this.pass().catch((err) => this.log.warn({ err }, 'overdue pass failed; the next one retries'))
-      .finally(() => { this.ticks++; this.running = null; });
+    this.running = this.pass()
+      .catch((err) => this.log.warn({ err }, 'overdue pass failed; the next one retries'))
+      .finally(() => {
+        this.ticks++;
+        this.running = null;
+      });
     return this.running;
   }
 
@@ -48,7 +59,9 @@ export class OverdueScheduler {
     const tenants = await rows<{ tenant_id: string }>(this.wp.read(), `select distinct tenant_id from activities where ${DUE}`);
     for (const { tenant_id: tenantId } of tenants) {
       if (this.stopped) return;
-      while (!this.stopped && (await this.claim(tenantId)) === this.opts.batch) { /* a backlog: keep going */ }
+      while (!this.stopped && (await this.claim(tenantId)) === this.opts.batch) {
+        /* a backlog: keep going */
+      }
     }
   }
 
@@ -58,9 +71,13 @@ export class OverdueScheduler {
     return this.wp.write({ system: 'overdue-scheduler', tenantId }, async (tx) => {
       // skip locked: a task another node is claiming, or a user is editing right now, is left to the next pass,
       // which sees it marked (claimed) or re-evaluates it (edited).
-      const claimed = await rows<ActivityRow>(tx.em, `update activities set overdue_notified_at = now()
+      const claimed = await rows<ActivityRow>(
+        tx.em,
+        `update activities set overdue_notified_at = now()
         where id in (select id from activities where tenant_id = ? and ${DUE} order by scheduled_at limit ? for update skip locked)
-        returning *`, [tenantId, this.opts.batch]);
+        returning *`,
+        [tenantId, this.opts.batch],
+      );
       for (const r of claimed) await this.activities.commands.emitInbox(tx, toActivity(r), 'overdue');
       this.fired += claimed.length;
       return claimed.length;

@@ -12,7 +12,11 @@ import type { LiveSocket } from './live-socket.js';
 import { answerError, rateLimited, splitArgs, type LiveSockets } from './sockets.js';
 
 /** Who is looking at a record right now, across nodes. Entries expire unless their node keeps refreshing them. */
-interface Entry { userId: string; name: string; exp: number }
+interface Entry {
+  userId: string;
+  name: string;
+  exp: number;
+}
 
 interface PresenceStore {
   put(key: string, member: string, e: Entry): Promise<void>;
@@ -23,8 +27,13 @@ interface PresenceStore {
 
 class MemoryStore implements PresenceStore {
   private m = new Map<string, Map<string, Entry>>();
-  async put(key: string, member: string, e: Entry) { (this.m.get(key) ?? this.m.set(key, new Map()).get(key)!).set(member, e); }
-  async remove(key: string, member: string) { this.m.get(key)?.delete(member); if (this.m.get(key)?.size === 0) this.m.delete(key); }
+  async put(key: string, member: string, e: Entry) {
+    (this.m.get(key) ?? this.m.set(key, new Map()).get(key)!).set(member, e);
+  }
+  async remove(key: string, member: string) {
+    this.m.get(key)?.delete(member);
+    if (this.m.get(key)?.size === 0) this.m.delete(key);
+  }
   async list(key: string) {
     const now = Date.now();
     const live = [...(this.m.get(key)?.values() ?? [])].filter((e) => e.exp > now);
@@ -33,18 +42,33 @@ class MemoryStore implements PresenceStore {
 }
 
 class RedisStore implements PresenceStore {
-  constructor(private r: Redis, private ttlMs: number) {}
+  constructor(
+    private r: Redis,
+    private ttlMs: number,
+  ) {}
   async put(key: string, member: string, e: Entry) {
-    await this.r.multi().hset(key, member, JSON.stringify(e)).pexpire(key, this.ttlMs * 2).exec();
+    await this.r
+      .multi()
+      .hset(key, member, JSON.stringify(e))
+      .pexpire(key, this.ttlMs * 2)
+      .exec();
   }
-  async remove(key: string, member: string) { await this.r.hdel(key, member); }
+  async remove(key: string, member: string) {
+    await this.r.hdel(key, member);
+  }
   async list(key: string) {
     const all = await this.r.hgetall(key);
     const now = Date.now();
     const live: Entry[] = [];
     const dead: string[] = [];
     for (const [member, raw] of Object.entries(all)) {
-      try { const e = JSON.parse(raw) as Entry; if (e.exp > now) live.push(e); else dead.push(member); } catch { dead.push(member); }
+      try {
+        const e = JSON.parse(raw) as Entry;
+        if (e.exp > now) live.push(e);
+        else dead.push(member);
+      } catch {
+        dead.push(member);
+      }
     }
     if (dead.length) await this.r.hdel(key, ...dead);
     return { live, pruned: dead.length > 0 };
@@ -71,10 +95,21 @@ export class Presence {
   private sockets = new Map<string, LiveSocket>();
   private timer: NodeJS.Timeout;
 
-  constructor(private ctx: PulseContext, private io: Server, private bus: Bus, private keys: Keys, private ttlMs: number) {
+  constructor(
+    private ctx: PulseContext,
+    private io: Server,
+    private bus: Bus,
+    private keys: Keys,
+    private ttlMs: number,
+  ) {
     this.store = bus.redis ? new RedisStore(bus.redis, ttlMs) : new MemoryStore();
     ctx.feed.on((e) => this.onDomainEvent(e));
-    this.timer = setInterval(() => { void this.heartbeat(); }, Math.max(200, Math.floor(ttlMs / 3)));
+    this.timer = setInterval(
+      () => {
+        void this.heartbeat();
+      },
+      Math.max(200, Math.floor(ttlMs / 3)),
+    );
     this.timer.unref();
   }
 
@@ -86,11 +121,16 @@ export class Presence {
   private onDomainEvent(e: CommittedEvent) {
     let entityType: PresenceTarget['entityType'] | null = null;
     let entityId = e.entityId;
-    if (e.type === 'deal.deleted' || e.type === 'contact.deleted' || e.type === 'company.deleted') entityType = e.entityType as PresenceTarget['entityType'];
+    if (e.type === 'deal.deleted' || e.type === 'contact.deleted' || e.type === 'company.deleted')
+      entityType = e.entityType as PresenceTarget['entityType'];
     else if (e.type === 'access.lost') {
       const d = e.data as AccessLost;
-      if (d.entityType === 'owner') { void this.recheck(e.tenantId, new Set(e.audience)); return; }
-      entityType = d.entityType; entityId = d.entityId;
+      if (d.entityType === 'owner') {
+        void this.recheck(e.tenantId, new Set(e.audience));
+        return;
+      }
+      entityType = d.entityType;
+      entityId = d.entityId;
     }
     if (!entityType) return;
     const k = this.key(e.tenantId, { entityType, entityId });
@@ -111,15 +151,21 @@ export class Presence {
       if (ls.viewer.tenantId !== tenantId || !users.has(ls.viewer.id)) continue;
       for (const [k, t] of [...(this.watching.get(ls.socket.id) ?? new Map<string, PresenceTarget>())]) {
         if (t.entityType === 'pipeline') continue;
-        const access = await this.ctx.policy.access(this.ctx.wp.read(), ls.viewer, { type: t.entityType, id: t.entityId }).catch(() => 'read' as const);
+        const access = await this.ctx.policy
+          .access(this.ctx.wp.read(), ls.viewer, { type: t.entityType, id: t.entityId })
+          .catch(() => 'read' as const);
         if (!access) this.dropWatch(ls, k, t);
       }
     }
   }
 
-  attach(live: LiveSockets) { live.onSocket((ls) => this.onSocket(ls)); }
+  attach(live: LiveSockets) {
+    live.onSocket((ls) => this.onSocket(ls));
+  }
 
-  private key(tenantId: string, t: PresenceTarget) { return this.keys.ns('presence', tenantId, t.entityType, t.entityId); }
+  private key(tenantId: string, t: PresenceTarget) {
+    return this.keys.ns('presence', tenantId, t.entityType, t.entityId);
+  }
 
   private onSocket(ls: LiveSocket) {
     const id = ls.socket.id;
@@ -127,20 +173,30 @@ export class Presence {
     ls.socket.on(PresenceEvents.join, (...args: unknown[]) => {
       const { input, ack } = splitArgs(args);
       if (!ls.allow()) return answerError(ack, ls, rateLimited());
-      this.join(ls, input).then((state) => ack?.({ ok: true, state }), (err) => answerError(ack, ls, err));
+      this.join(ls, input).then(
+        (state) => ack?.({ ok: true, state }),
+        (err) => answerError(ack, ls, err),
+      );
     });
     ls.socket.on(PresenceEvents.leave, (...args: unknown[]) => {
       const { input, ack } = splitArgs(args);
       if (!ls.allow()) return answerError(ack, ls, rateLimited());
       const p = Target.safeParse(input);
       if (!p.success) return answerError(ack, ls, validationFailed(zodDetails(p.error)));
-      this.leave(ls, this.key(ls.viewer.tenantId, p.data)).then(() => ack?.({ ok: true }), (err) => answerError(ack, ls, err));
+      this.leave(ls, this.key(ls.viewer.tenantId, p.data)).then(
+        () => ack?.({ ok: true }),
+        (err) => answerError(ack, ls, err),
+      );
     });
     ls.socket.on('disconnect', () => {
       const keys = [...(this.watching.get(id)?.keys() ?? [])];
       this.watching.delete(id);
       this.sockets.delete(id);
-      for (const k of keys) void this.store.remove(k, id).then(() => this.signal(k), () => {});
+      for (const k of keys)
+        void this.store.remove(k, id).then(
+          () => this.signal(k),
+          () => {},
+        );
     });
   }
 
@@ -150,17 +206,29 @@ export class Presence {
     const t = p.data;
     const em = this.ctx.wp.read();
     const v = ls.viewer;
-    const access = t.entityType === 'deal' ? await this.ctx.policy.dealAccess(em, v, t.entityId)
-      : t.entityType === 'contact' ? await this.ctx.policy.contactAccess(em, v, t.entityId)
-      : t.entityType === 'pipeline' ? ((await loadPipeline(em, v.tenantId, t.entityId)) ? 'read' : null)
-      : await this.ctx.policy.companyAccess(em, v, t.entityId);
-    if (!access) throw notFound(t.entityType === 'deal' ? 'Deal' : t.entityType === 'contact' ? 'Contact' : t.entityType === 'pipeline' ? 'Pipeline' : 'Company');
+    const access =
+      t.entityType === 'deal'
+        ? await this.ctx.policy.dealAccess(em, v, t.entityId)
+        : t.entityType === 'contact'
+          ? await this.ctx.policy.contactAccess(em, v, t.entityId)
+          : t.entityType === 'pipeline'
+            ? (await loadPipeline(em, v.tenantId, t.entityId))
+              ? 'read'
+              : null
+            : await this.ctx.policy.companyAccess(em, v, t.entityId);
+    if (!access)
+      throw notFound(
+        t.entityType === 'deal' ? 'Deal' : t.entityType === 'contact' ? 'Contact' : t.entityType === 'pipeline' ? 'Pipeline' : 'Company',
+      );
     const mine = this.watching.get(ls.socket.id) ?? new Map<string, PresenceTarget>();
     const k = this.key(v.tenantId, t);
-    if (!mine.has(k) && mine.size >= MAX_WATCHED) throw new AppError(429, 'TOO_MANY_WATCHED', `A socket can be present on at most ${MAX_WATCHED} records`);
+    if (!mine.has(k) && mine.size >= MAX_WATCHED)
+      throw new AppError(429, 'TOO_MANY_WATCHED', `A socket can be present on at most ${MAX_WATCHED} records`);
     // With Redis away the watch is still taken: this node's own watchers are shown meanwhile, and the
     // heartbeat writes the entry (and announces it to every node) once Redis is back.
-    await this.store.put(k, ls.socket.id, { userId: v.id, name: v.name, exp: Date.now() + this.ttlMs }).catch(() => { this.unsynced.add(k); });
+    await this.store.put(k, ls.socket.id, { userId: v.id, name: v.name, exp: Date.now() + this.ttlMs }).catch(() => {
+      this.unsynced.add(k);
+    });
     if (!ls.socket.connected) {
       // It left while we were checking: its disconnect cleanup has already run.
       await this.store.remove(k, ls.socket.id).catch(() => {});
@@ -184,7 +252,11 @@ export class Presence {
   private async leave(ls: LiveSocket, k: string): Promise<void> {
     if (!this.watching.get(ls.socket.id)?.delete(k)) return;
     await ls.socket.leave(k);
-    try { await this.store.remove(k, ls.socket.id); } catch { /* it expires by itself */ }
+    try {
+      await this.store.remove(k, ls.socket.id);
+    } catch {
+      /* it expires by itself */
+    }
     await this.signal(k);
   }
 
@@ -196,7 +268,9 @@ export class Presence {
     const target = targetOfKey(key);
     if (!target) return [];
     let live: Entry[];
-    try { live = (await this.store.list(key)).live; } catch {
+    try {
+      live = (await this.store.list(key)).live;
+    } catch {
       // The store is away: tell this node's watchers what it knows; the heartbeat repairs the rest.
       this.unsynced.add(key);
       live = this.localEntries(key);
@@ -232,10 +306,18 @@ export class Presence {
         const { pruned } = await this.store.list(k);
         // Announce what changed while the store was away (joins it missed, or entries that expired).
         if (pruned || this.unsynced.delete(k)) await this.signal(k);
-      } catch { /* retried next beat */ }
+      } catch {
+        /* retried next beat */
+      }
     }
-    for (const k of [...this.unsynced]) if (!keys.has(k)) { this.unsynced.delete(k); await this.signal(k); }
+    for (const k of [...this.unsynced])
+      if (!keys.has(k)) {
+        this.unsynced.delete(k);
+        await this.signal(k);
+      }
   }
 
-  close() { clearInterval(this.timer); }
+  close() {
+    clearInterval(this.timer);
+  }
 }

@@ -30,7 +30,9 @@ export interface RealtimeOptions {
  * The live-event layer: committed events to the right browsers on every node (Redis fan-out, outbox
  * as the source of truth), replay on reconnect, and presence on records.
  */
-export function realtimeExtension(opts: RealtimeOptions = {}): PulseExtension & { parts?: { bus: Bus; sequencer: Sequencer; relay: Relay; sockets: LiveSockets; presence: Presence; overdue: OverdueScheduler | null } } {
+export function realtimeExtension(opts: RealtimeOptions = {}): PulseExtension & {
+  parts?: { bus: Bus; sequencer: Sequencer; relay: Relay; sockets: LiveSockets; presence: Presence; overdue: OverdueScheduler | null };
+} {
   let bus: Bus;
   let lease: RedisLease | null = null;
   let parts: { bus: Bus; sequencer: Sequencer; relay: Relay; sockets: LiveSockets; presence: Presence; overdue: OverdueScheduler | null } | undefined;
@@ -44,7 +46,10 @@ export function realtimeExtension(opts: RealtimeOptions = {}): PulseExtension & 
         let node = ctx.redis;
         if (!node || node.url !== redisUrl) {
           // Pointed at a Redis other than the node's: same namespace rule, own lease.
-          keys ??= deploymentKeys(ctx.config.redisPrefix, (await one<{ name: string }>(ctx.wp.read(), 'select current_database() as name'))?.name ?? 'db');
+          keys ??= deploymentKeys(
+            ctx.config.redisPrefix,
+            (await one<{ name: string }>(ctx.wp.read(), 'select current_database() as name'))?.name ?? 'db',
+          );
           lease = leaseNodeRedis({ url: redisUrl, nodeId: ctx.config.nodeId, log, keys });
           node = lease.redis;
           await node.ready();
@@ -63,7 +68,13 @@ export function realtimeExtension(opts: RealtimeOptions = {}): PulseExtension & 
       });
       await sequencer.start();
       relay.start();
-      const sockets = new LiveSockets(ctx, sequencer, { maxReplay: opts.maxReplay ?? 1000, maxReplaySpan: opts.maxReplaySpan ?? 50_000, recheckMs: opts.sessionRecheckMs ?? 30_000, maxSocketsPerUser: opts.maxSocketsPerUser ?? 100, adapter: bus.socketAdapter() });
+      const sockets = new LiveSockets(ctx, sequencer, {
+        maxReplay: opts.maxReplay ?? 1000,
+        maxReplaySpan: opts.maxReplaySpan ?? 50_000,
+        recheckMs: opts.sessionRecheckMs ?? 30_000,
+        maxSocketsPerUser: opts.maxSocketsPerUser ?? 100,
+        adapter: bus.socketAdapter(),
+      });
       // Keys of the in-process presence store are never shared, so their namespace does not matter there.
       const presence = new Presence(ctx, sockets.io, bus, keys ?? new Keys('pulse'), opts.presenceTtlMs ?? 30_000);
       presence.attach(sockets);
@@ -84,7 +95,9 @@ export function realtimeExtension(opts: RealtimeOptions = {}): PulseExtension & 
         overdueFired: parts.overdue?.fired ?? null,
       };
     },
-    degraded() { return !!parts && !parts.bus.healthy(); },
+    degraded() {
+      return !!parts && !parts.bus.healthy();
+    },
     async close() {
       if (!parts) return;
       await parts.overdue?.close();

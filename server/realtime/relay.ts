@@ -32,23 +32,36 @@ export class Relay {
   published = 0;
   failed = 0;
 
-  constructor(private wp: WritePath, private bus: Bus, private seq: Sequencer, private log: Logger, private opts: RelayOptions) {
+  constructor(
+    private wp: WritePath,
+    private bus: Bus,
+    private seq: Sequencer,
+    private log: Logger,
+    private opts: RelayOptions,
+  ) {
     this.offCommit = wp.onCommit((events) => {
       seq.accept(events);
       void this.publish(events);
     });
     bus.onEvents((events) => seq.accept(events));
-    bus.onReconnect(() => { this.lastReconcile = 0; void this.tick(); });
+    bus.onReconnect(() => {
+      this.lastReconcile = 0;
+      void this.tick();
+    });
   }
 
   start() {
-    this.timer = setInterval(() => { void this.tick(); }, this.opts.tickMs);
+    this.timer = setInterval(() => {
+      void this.tick();
+    }, this.opts.tickMs);
     this.timer.unref();
   }
 
   private async publish(events: CommittedEvent[]): Promise<void> {
-    if (await this.bus.publishEvents(events)) { this.published += events.length; this.toMark.push(...events); }
-    else this.failed += events.length;
+    if (await this.bus.publishEvents(events)) {
+      this.published += events.length;
+      this.toMark.push(...events);
+    } else this.failed += events.length;
   }
 
   /** One pass of background work; never overlaps itself. */

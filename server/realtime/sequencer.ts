@@ -17,20 +17,34 @@ export class Sequencer {
   private baseline: Promise<void> | null = null;
   private stopped = false;
 
-  constructor(private read: () => Em, private feed: EventFeed, private log: Logger) {}
+  constructor(
+    private read: () => Em,
+    private feed: EventFeed,
+    private log: Logger,
+  ) {}
 
   /** Everything committed before this point is history, not news: start each tenant at its current seq. */
   start(): Promise<void> {
     this.baseline ??= allTenantSeqs(this.read()).then(
-      (m) => { for (const [t, s] of m) if (!this.last.has(t)) this.last.set(t, s); },
+      (m) => {
+        for (const [t, s] of m) if (!this.last.has(t)) this.last.set(t, s);
+      },
       // The database was away: the next caller tries again rather than inheriting the failure forever.
-      (err) => { this.baseline = null; throw err; });
+      (err) => {
+        this.baseline = null;
+        throw err;
+      },
+    );
     return this.baseline;
   }
 
-  stop() { this.stopped = true; }
+  stop() {
+    this.stopped = true;
+  }
 
-  position(tenantId: string): number | undefined { return this.last.get(tenantId); }
+  position(tenantId: string): number | undefined {
+    return this.last.get(tenantId);
+  }
 
   /** The tenant's position, loading it when the tenant is new to this node. */
   async positionOf(tenantId: string): Promise<number> {
@@ -70,20 +84,27 @@ export class Sequencer {
     let behind = 0;
     for (const [t, s] of seqs) {
       const p = this.last.get(t);
-      if (p === undefined || p < s) { behind++; void this.catchUp(t, s); }
+      if (p === undefined || p < s) {
+        behind++;
+        void this.catchUp(t, s);
+      }
     }
     return behind;
   }
 
   private serial(tenantId: string, fn: () => Promise<void>): Promise<void> {
     const prev = this.chains.get(tenantId) ?? Promise.resolve();
-    const next = prev.then(async () => {
-      if (this.stopped) return;
-      await this.start();
-      await fn();
-    }).catch((err) => this.log.warn({ err, tenantId }, 'sequencer could not advance; the next event or reconcile retries'));
+    const next = prev
+      .then(async () => {
+        if (this.stopped) return;
+        await this.start();
+        await fn();
+      })
+      .catch((err) => this.log.warn({ err, tenantId }, 'sequencer could not advance; the next event or reconcile retries'));
     this.chains.set(tenantId, next);
-    void next.then(() => { if (this.chains.get(tenantId) === next) this.chains.delete(tenantId); });
+    void next.then(() => {
+      if (this.chains.get(tenantId) === next) this.chains.delete(tenantId);
+    });
     return next;
   }
 
@@ -98,7 +119,11 @@ export class Sequencer {
     if (top <= last) return;
     const bySeq = new Map(known.map((e) => [e.seq, e]));
     let contiguous = true;
-    for (let s = last + 1; s <= top; s++) if (!bySeq.has(s)) { contiguous = false; break; }
+    for (let s = last + 1; s <= top; s++)
+      if (!bySeq.has(s)) {
+        contiguous = false;
+        break;
+      }
     const out: CommittedEvent[] = [];
     if (contiguous) {
       for (let s = last + 1; s <= top; s++) out.push(bySeq.get(s)!);

@@ -33,9 +33,15 @@ export const rateLimited = () => new AppError(429, 'RATE_LIMITED', 'Too many soc
 
 /** The error answer every socket request gets for bad input: the REST error body. */
 export function answerError(ack: Ack | undefined, ls: LiveSocket, err: unknown): void {
-  const e = err instanceof AppError ? err : err instanceof z.ZodError ? validationFailed(zodDetails(err)) : new AppError(500, 'INTERNAL', 'Internal server error');
+  const e =
+    err instanceof AppError
+      ? err
+      : err instanceof z.ZodError
+        ? validationFailed(zodDetails(err))
+        : new AppError(500, 'INTERNAL', 'Internal server error');
   const body = { ...errorBody(e), status: e.status };
-  if (ack) ack(body); else ls.socket.emit(LiveMessages.error, body);
+  if (ack) ack(body);
+  else ls.socket.emit(LiveMessages.error, body);
 }
 
 /** Socket.IO puts the ack callback last; anything else there is not one. */
@@ -51,7 +57,11 @@ export class LiveSockets {
   private handlers: SocketHandler[] = [];
   private recheck: NodeJS.Timeout;
 
-  constructor(private ctx: PulseContext, private seq: Sequencer, private opts: SocketOptions) {
+  constructor(
+    private ctx: PulseContext,
+    private seq: Sequencer,
+    private opts: SocketOptions,
+  ) {
     this.io = new Server(ctx.server, {
       path: '/socket.io/',
       serveClient: false,
@@ -60,22 +70,37 @@ export class LiveSockets {
       maxHttpBufferSize: 64 * 1024,
     });
     if (opts.adapter) this.io.adapter(opts.adapter);
-    this.io.use((socket, next) => { this.authenticate(socket).then(() => next(), (err) => next(err)); });
-    this.io.on('connection', (socket) => { void this.connected(socket); });
+    this.io.use((socket, next) => {
+      this.authenticate(socket).then(
+        () => next(),
+        (err) => next(err),
+      );
+    });
+    this.io.on('connection', (socket) => {
+      void this.connected(socket);
+    });
     ctx.feed.on((e) => {
       const ids: string[] = [];
       for (const uid of e.audience) for (const ls of this.byUser.get(uid) ?? []) if (ls.take(e)) ids.push(ls.socket.id);
       // One broadcast encodes the packet once for all of them (every socket is in a room of its own id).
       if (ids.length) this.io.local.to(ids).emit(e.type, envelope(e));
     });
-    this.recheck = setInterval(() => { void this.recheckSessions(); }, opts.recheckMs);
+    this.recheck = setInterval(() => {
+      void this.recheckSessions();
+    }, opts.recheckMs);
     this.recheck.unref();
   }
 
   /** Per-socket message handlers of other live features (presence). */
-  onSocket(h: SocketHandler) { this.handlers.push(h); }
+  onSocket(h: SocketHandler) {
+    this.handlers.push(h);
+  }
 
-  count(): number { let n = 0; for (const s of this.byUser.values()) n += s.size; return n; }
+  count(): number {
+    let n = 0;
+    for (const s of this.byUser.values()) n += s.size;
+    return n;
+  }
 
   private async authenticate(socket: Socket): Promise<void> {
     const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
@@ -108,15 +133,27 @@ export class LiveSockets {
       if (!ls.allow()) return answerError(ack, ls, rateLimited());
       const p = ReplayInput.safeParse(input);
       if (!p.success) return answerError(ack, ls, validationFailed(zodDetails(p.error)));
-      this.replay(ls, p.data.since).then((r) => ack?.({ ok: true, ...r }), (err) => answerError(ack, ls, err));
+      this.replay(ls, p.data.since).then(
+        (r) => ack?.({ ok: true, ...r }),
+        (err) => answerError(ack, ls, err),
+      );
     });
     for (const h of this.handlers) h(ls);
     try {
       const lastSeq = socket.handshake.auth?.lastSeq;
-      const start = typeof lastSeq === 'number'
-        ? await this.replay(ls, lastSeq)
-        : await ls.withLiveHeld(async () => { ls.sentSeq = await this.seq.positionOf(viewer.tenantId); return { seq: ls.sentSeq }; });
-      socket.emit(LiveMessages.ready, { userId: viewer.id, tenantId: viewer.tenantId, seq: start.seq, node: this.ctx.config.nodeId } satisfies LiveReady);
+      const start =
+        typeof lastSeq === 'number'
+          ? await this.replay(ls, lastSeq)
+          : await ls.withLiveHeld(async () => {
+              ls.sentSeq = await this.seq.positionOf(viewer.tenantId);
+              return { seq: ls.sentSeq };
+            });
+      socket.emit(LiveMessages.ready, {
+        userId: viewer.id,
+        tenantId: viewer.tenantId,
+        seq: start.seq,
+        node: this.ctx.config.nodeId,
+      } satisfies LiveReady);
     } catch (err) {
       this.ctx.log.warn({ err }, 'live socket start failed');
       socket.disconnect(true);
@@ -178,7 +215,9 @@ export class LiveSockets {
             ls.socket.disconnect(true);
           } else ls.viewer = v;
         }
-      } catch { /* the database is away: keep the session until it answers */ }
+      } catch {
+        /* the database is away: keep the session until it answers */
+      }
     }
   }
 

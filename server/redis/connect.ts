@@ -20,18 +20,30 @@ export const retryStrategy = (attempt: number): number => Math.min(100 * attempt
  */
 export function createRedis(role: RedisRole, url: string, log: Logger, name?: string): Redis {
   const common = { retryStrategy, lazyConnect: false, ...(name ? { connectionName: name.replace(/\s/g, '_') } : {}) };
-  const c = role === 'command'
-    ? new Redis(url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1 })
-    : new Redis(url, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true });
+  const c =
+    role === 'command'
+      ? new Redis(url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1 })
+      : new Redis(url, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true });
   let everReady = false;
   let up = false;
   let closing = false;
-  c.on('error', (err: Error) => { if (!closing) log.debug({ err: err.message, role }, 'redis connection error'); });
-  c.on('ready', () => { if (everReady) log.info({ role }, 'redis reconnected'); everReady = up = true; });
+  c.on('error', (err: Error) => {
+    if (!closing) log.debug({ err: err.message, role }, 'redis connection error');
+  });
+  c.on('ready', () => {
+    if (everReady) log.info({ role }, 'redis reconnected');
+    everReady = up = true;
+  });
   // 'close' repeats for every failed retry: warn once per outage.
-  c.on('close', () => { if (up && !closing) log.warn({ role }, 'redis connection lost; retrying'); up = false; });
+  c.on('close', () => {
+    if (up && !closing) log.warn({ role }, 'redis connection lost; retrying');
+    up = false;
+  });
   // disconnect() is how the node closes it: nothing to warn about after that.
   const disconnect = c.disconnect.bind(c);
-  c.disconnect = (reconnect?: boolean) => { if (!reconnect) closing = true; disconnect(reconnect); };
+  c.disconnect = (reconnect?: boolean) => {
+    if (!reconnect) closing = true;
+    disconnect(reconnect);
+  };
   return c;
 }

@@ -7,7 +7,9 @@ export class Keys {
   constructor(readonly prefix: string) {}
 
   /** `<prefix>:<part>:<part>...`; parts may hold colons of their own (doc names do). */
-  ns(...parts: string[]): string { return [this.prefix, ...parts].join(':'); }
+  ns(...parts: string[]): string {
+    return [this.prefix, ...parts].join(':');
+  }
 }
 
 /** REDIS_PREFIX when set, else one namespace per database (`pulse:<database name>`), as it has always been. */

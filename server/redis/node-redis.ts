@@ -16,7 +16,12 @@ export class NodeRedis {
   private reconnectL = new Set<() => void>();
   private everReady = false;
 
-  constructor(readonly url: string, readonly keys: Keys, nodeId: string, log: Logger) {
+  constructor(
+    readonly url: string,
+    readonly keys: Keys,
+    nodeId: string,
+    log: Logger,
+  ) {
     this.command = createRedis('command', url, log, `${nodeId}:command`);
     this.subscriber = createRedis('subscriber', url, log, `${nodeId}:subscriber`);
     this.subscriber.on('ready', () => {
@@ -28,11 +33,19 @@ export class NodeRedis {
   /** Waits (briefly) for both connections, so a node that starts next to a live Redis starts healthy. */
   async ready(timeoutMs = 3000): Promise<void> {
     // A refused connection settles it too: the node then starts degraded instead of waiting out the timeout.
-    const wait = (c: Redis) => c.status === 'ready' ? Promise.resolve() : new Promise<void>((r) => { c.once('ready', () => r()); c.once('error', () => r()); });
+    const wait = (c: Redis) =>
+      c.status === 'ready'
+        ? Promise.resolve()
+        : new Promise<void>((r) => {
+            c.once('ready', () => r());
+            c.once('error', () => r());
+          });
     await Promise.race([Promise.all([wait(this.command), wait(this.subscriber)]), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
   }
 
-  healthy(): boolean { return this.command.status === 'ready' && this.subscriber.status === 'ready'; }
+  healthy(): boolean {
+    return this.command.status === 'ready' && this.subscriber.status === 'ready';
+  }
 
   /**
    * Called each time the subscriber connection comes back after a loss (not on the first connect):
@@ -41,7 +54,9 @@ export class NodeRedis {
    */
   onReconnect(l: () => void): () => void {
     this.reconnectL.add(l);
-    return () => { this.reconnectL.delete(l); };
+    return () => {
+      this.reconnectL.delete(l);
+    };
   }
 
   /**
@@ -76,7 +91,10 @@ export class NodeRedis {
  */
 const shared = new Map<string, { redis: NodeRedis; refs: number }>();
 
-export interface RedisLease { redis: NodeRedis; release(): void }
+export interface RedisLease {
+  redis: NodeRedis;
+  release(): void;
+}
 
 /**
  * Takes a reference to the node's connections, opening them on first use. `keys` is required to open
@@ -88,7 +106,7 @@ export function leaseNodeRedis(opts: { url: string; nodeId: string; log: Logger;
   if (!e) {
     // The namespace belongs to the deployment, not the URL: a part of the node pointed at another Redis keeps it.
     const keys = opts.keys ?? [...shared.entries()].find(([k]) => k.startsWith(`${opts.nodeId}\n`))?.[1].redis.keys;
-    if (!keys) throw new Error('leaseNodeRedis: the first lease of a node\'s Redis must name its key namespace');
+    if (!keys) throw new Error("leaseNodeRedis: the first lease of a node's Redis must name its key namespace");
     e = { redis: new NodeRedis(opts.url, keys, opts.nodeId, opts.log), refs: 0 };
     shared.set(id, e);
   }
@@ -100,7 +118,10 @@ export function leaseNodeRedis(opts: { url: string; nodeId: string; log: Logger;
     release() {
       if (released) return;
       released = true;
-      if (--entry.refs === 0) { shared.delete(id); entry.redis.close(); }
+      if (--entry.refs === 0) {
+        shared.delete(id);
+        entry.redis.close();
+      }
     },
   };
 }

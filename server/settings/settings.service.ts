@@ -13,7 +13,10 @@ const phoneRegions = new Set<string>(libphonenumber.PhoneNumberUtil.getInstance(
 
 /** Tenant settings: everyone in the tenant reads them (the client needs the time zone); admins change them. */
 export class SettingsService {
-  constructor(private wp: WritePath, private policy: Policy) {}
+  constructor(
+    private wp: WritePath,
+    private policy: Policy,
+  ) {}
 
   get(v: Viewer): Promise<TenantSettingsRecord> {
     return repo.load(this.wp.read(), v.tenantId);

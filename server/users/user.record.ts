@@ -3,7 +3,15 @@ import { iso, one, type Em } from '../db/sql.js';
 
 export const USER_COLUMNS = 'u.id, u.tenant_id, u.name, u.email, u.role, u.manager_id, u.created_at';
 
-export interface UserRow { id: string; tenant_id: string; name: string; email: string; role: UserRecord['role']; manager_id: string | null; created_at: Date | string }
+export interface UserRow {
+  id: string;
+  tenant_id: string;
+  name: string;
+  email: string;
+  role: UserRecord['role'];
+  manager_id: string | null;
+  created_at: Date | string;
+}
 
 export function toUser(r: UserRow): UserRecord {
   return { id: r.id, name: r.name, email: r.email, role: r.role, managerId: r.manager_id ?? null, createdAt: iso(r.created_at) };

@@ -11,7 +11,10 @@ import { hashPassword } from '../auth/auth.service.js';
 import { USER_COLUMNS, loadUser, toUser } from './user.record.js';
 
 export class UserService {
-  constructor(private wp: WritePath, private policy: Policy) {}
+  constructor(
+    private wp: WritePath,
+    private policy: Policy,
+  ) {}
 
   /** Teammates are visible to everyone in the tenant (owners, share targets, @mentions need them). */
   async list(v: Viewer): Promise<UserRecord[]> {
@@ -35,7 +38,8 @@ export class UserService {
     // Org changes change what everyone's manager sees: the whole tenant hears, and every node drops its cached report lists.
     this.policy.invalidateOrg(tx.tenantId);
     const all = (await rows<{ id: string }>(tx.em, 'select id from users where tenant_id = ?', [tx.tenantId])).map((r) => r.id);
-    if (before) tx.emitUpdate(type, 'user', before, u, all); else tx.emit(type, 'user', u.id, u, all);
+    if (before) tx.emitUpdate(type, 'user', before, u, all);
+    else tx.emit(type, 'user', u.id, u, all);
   }
 
   async create(v: Viewer, input: z.output<typeof UserCreateInput>): Promise<UserRecord> {
@@ -46,8 +50,15 @@ export class UserService {
       const dup = await one(tx.em, 'select 1 from users where tenant_id = ? and lower(email) = ?', [v.tenantId, input.email.toLowerCase()]);
       if (dup) throw conflict('DUPLICATE_EMAIL', 'A user with this email already exists');
       const id = crypto.randomUUID();
-      await run(tx.em, 'insert into users (id, tenant_id, name, email, password_hash, role, manager_id) values (?, ?, ?, ?, ?, ?, ?)',
-        [id, v.tenantId, input.name, input.email, hash, input.role, input.managerId ?? null]);
+      await run(tx.em, 'insert into users (id, tenant_id, name, email, password_hash, role, manager_id) values (?, ?, ?, ?, ?, ?, ?)', [
+        id,
+        v.tenantId,
+        input.name,
+        input.email,
+        hash,
+        input.role,
+        input.managerId ?? null,
+      ]);
       const u = await loadUser(tx.em, id);
       await this.emitOrg(tx, 'user.created', u);
       return u;
@@ -61,20 +72,29 @@ export class UserService {
     const self = id === v.id;
     if (v.role !== 'ADMIN') {
       if (!self) throw forbidden('Only an admin can change other users');
-      if (input.role !== undefined || input.managerId !== undefined || input.email !== undefined) throw forbidden('Only an admin can change roles, managers and emails');
+      if (input.role !== undefined || input.managerId !== undefined || input.email !== undefined)
+        throw forbidden('Only an admin can change roles, managers and emails');
     }
     const hash = input.password ? await hashPassword(input.password) : null;
     const rec = await this.wp.write(v, async (tx) => {
-      const cur = await one<{ id: string; role: string; manager_id: string | null }>(tx.em, 'select id, role, manager_id from users where id = ? and tenant_id = ? for update', [id, v.tenantId]);
+      const cur = await one<{ id: string; role: string; manager_id: string | null }>(
+        tx.em,
+        'select id, role, manager_id from users where id = ? and tenant_id = ? for update',
+        [id, v.tenantId],
+      );
       if (!cur) throw notFound('User');
       const before = await loadUser(tx.em, id);
       await this.checkManager(tx.em, v, input.managerId, id);
       if (input.managerId) {
         // Refuse a reporting cycle (A manages B manages A).
-        const cycle = await one(tx.em, `with recursive up(id, manager_id, depth) as (
+        const cycle = await one(
+          tx.em,
+          `with recursive up(id, manager_id, depth) as (
             select id, manager_id, 0 from users where id = ? union all
             select u.id, u.manager_id, up.depth + 1 from users u join up on u.id = up.manager_id where up.depth < 100)
-          select 1 from up where id = ?`, [input.managerId, id]);
+          select 1 from up where id = ?`,
+          [input.managerId, id],
+        );
         if (cycle) throw new AppError(422, 'INVALID_MANAGER', 'That would make a reporting cycle');
       }
       if (self && input.role && input.role !== 'ADMIN' && cur.role === 'ADMIN') {
@@ -82,21 +102,42 @@ export class UserService {
         if (admins.n <= 1) throw new AppError(422, 'LAST_ADMIN', 'A workspace needs at least one admin');
       }
       if (input.email) {
-        const dup = await one(tx.em, 'select 1 from users where tenant_id = ? and lower(email) = ? and id <> ?', [v.tenantId, input.email.toLowerCase(), id]);
+        const dup = await one(tx.em, 'select 1 from users where tenant_id = ? and lower(email) = ? and id <> ?', [
+          v.tenantId,
+          input.email.toLowerCase(),
+          id,
+        ]);
         if (dup) throw conflict('DUPLICATE_EMAIL', 'A user with this email already exists');
       }
-      const sets: string[] = []; const vals: unknown[] = [];
-      if (input.name !== undefined) { sets.push('name = ?'); vals.push(input.name); }
-      if (input.email !== undefined) { sets.push('email = ?'); vals.push(input.email); }
-      if (input.role !== undefined) { sets.push('role = ?'); vals.push(input.role); }
-      if (input.managerId !== undefined) { sets.push('manager_id = ?'); vals.push(input.managerId); }
-      if (hash) { sets.push('password_hash = ?'); vals.push(hash); }
+      const sets: string[] = [];
+      const vals: unknown[] = [];
+      if (input.name !== undefined) {
+        sets.push('name = ?');
+        vals.push(input.name);
+      }
+      if (input.email !== undefined) {
+        sets.push('email = ?');
+        vals.push(input.email);
+      }
+      if (input.role !== undefined) {
+        sets.push('role = ?');
+        vals.push(input.role);
+      }
+      if (input.managerId !== undefined) {
+        sets.push('manager_id = ?');
+        vals.push(input.managerId);
+      }
+      if (hash) {
+        sets.push('password_hash = ?');
+        vals.push(hash);
+      }
       sets.push('updated_at = now()');
       await run(tx.em, `update users set ${sets.join(', ')} where id = ?`, [...vals, id]);
       if (hash) await run(tx.em, 'delete from sessions where user_id = ? and ? = false', [id, self]);
       const u = await loadUser(tx.em, id);
       await this.emitOrg(tx, 'user.updated', u, before);
-      if (input.managerId !== undefined && (input.managerId ?? null) !== (cur.manager_id ?? null)) await this.noticeManagerChange(tx, id, cur.manager_id ?? null, input.managerId ?? null);
+      if (input.managerId !== undefined && (input.managerId ?? null) !== (cur.manager_id ?? null))
+        await this.noticeManagerChange(tx, id, cur.manager_id ?? null, input.managerId ?? null);
       return u;
     });
     this.policy.invalidateOrg(v.tenantId);
@@ -109,10 +150,18 @@ export class UserService {
    * by this user"), not one per record: their screens refetch, note sessions and presence re-check.
    */
   private async noticeManagerChange(tx: Tx, userId: string, oldManager: string | null, newManager: string | null) {
-    const managers = await rows<{ id: string; role: string }>(tx.em, `select id, role from users where id = any(?::uuid[]) and tenant_id = ?`,
-      [`{${[oldManager, newManager].filter(Boolean).join(',')}}`, tx.tenantId]);
+    const managers = await rows<{ id: string; role: string }>(tx.em, `select id, role from users where id = any(?::uuid[]) and tenant_id = ?`, [
+      `{${[oldManager, newManager].filter(Boolean).join(',')}}`,
+      tx.tenantId,
+    ]);
     // Admins see everything either way and reps only their own: only a MANAGER's sight changes.
     const sightChanges = (id: string | null) => !!id && managers.some((m) => m.id === id && m.role === 'MANAGER');
-    noticeAccessChange(tx, { entityType: 'owner', entityId: userId }, sightChanges(oldManager) ? [oldManager!] : [], sightChanges(newManager) ? [newManager!] : [], 'manager_changed');
+    noticeAccessChange(
+      tx,
+      { entityType: 'owner', entityId: userId },
+      sightChanges(oldManager) ? [oldManager!] : [],
+      sightChanges(newManager) ? [newManager!] : [],
+      'manager_changed',
+    );
   }
 }

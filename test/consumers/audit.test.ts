@@ -18,13 +18,20 @@ beforeAll(async () => {
   org = await createOrg(node.url, 'audit');
   other = await createOrg(node.url, 'audit-other');
 });
-afterAll(async () => { await node?.close(); await db?.drop(); });
+afterAll(async () => {
+  await node?.close();
+  await db?.drop();
+});
 
 /** Waits until the audit consumer has passed every event of the admin's tenant. */
 async function settled(o: Org) {
   await until(async () => {
-    const [r] = await rows(node.pulse.wp.read(), `select t.event_seq = c.last_seq as done from users u join tenants t on t.id = u.tenant_id
-        join consumer_cursors c on c.tenant_id = t.id and c.consumer = 'audit' where u.id = ?`, [o.admin.id]);
+    const [r] = await rows(
+      node.pulse.wp.read(),
+      `select t.event_seq = c.last_seq as done from users u join tenants t on t.id = u.tenant_id
+        join consumer_cursors c on c.tenant_id = t.id and c.consumer = 'audit' where u.id = ?`,
+      [o.admin.id],
+    );
     return !!r?.done;
   }, 'the audit consumer to catch up');
 }
@@ -32,7 +39,12 @@ async function settled(o: Org) {
 describe('GET /api/audit', () => {
   it('records a deal patch field by field: changed, before, after, actor and request id', async () => {
     const d = (await org.rep1.api.post('/deals', { name: 'Audit me', pipelineId: org.pipelineId, amount: '100.00' })).body;
-    const p = await org.rep1.api.req('PATCH', `/deals/${d.id}`, { name: 'Audited', amount: '250.00', version: d.version }, { 'x-request-id': 'req-audit-1' });
+    const p = await org.rep1.api.req(
+      'PATCH',
+      `/deals/${d.id}`,
+      { name: 'Audited', amount: '250.00', version: d.version },
+      { 'x-request-id': 'req-audit-1' },
+    );
     expect(p.status).toBe(200);
     await settled(org);
     const r = await org.admin.api.get(`/audit?entityType=deal&entityId=${d.id}`);
@@ -53,7 +65,7 @@ describe('GET /api/audit', () => {
     expect(gone).toMatchObject({ type: 'deal.deleted', after: null, before: { id: d.id } });
   });
 
-  it('is for admins only, and only ever shows the caller\'s tenant', async () => {
+  it("is for admins only, and only ever shows the caller's tenant", async () => {
     for (const u of [org.rep1, org.manager]) {
       const r = await u.api.get('/audit');
       expect(r.status).toBe(403);
@@ -85,6 +97,11 @@ describe('GET /api/audit', () => {
     const seqs = seen.map((e) => e.seq);
     expect([...seqs].sort((a, b) => b - a)).toEqual(seqs);
     expect(new Set(seqs).size).toBe(7);
-    expect(seen[0]).toMatchObject({ type: 'contact.updated', changed: ['jobTitle'], before: { jobTitle: 'Title 4' }, after: { jobTitle: 'Title 5' } });
+    expect(seen[0]).toMatchObject({
+      type: 'contact.updated',
+      changed: ['jobTitle'],
+      before: { jobTitle: 'Title 4' },
+      after: { jobTitle: 'Title 5' },
+    });
   });
 });

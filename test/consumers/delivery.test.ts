@@ -24,7 +24,8 @@ let auditFailures = 0;
 const em = () => node.pulse.wp.read();
 const q = <T = any>(sql: string, p: unknown[] = []) => rows<T>(em(), sql, p);
 const tenantOf = async (o: Org) => (await q('select tenant_id from users where id = ?', [o.admin.id]))[0].tenant_id as string;
-const cursor = async (c: string, t: string) => Number((await q('select last_seq from consumer_cursors where consumer = ? and tenant_id = ?', [c, t]))[0]?.last_seq ?? -1);
+const cursor = async (c: string, t: string) =>
+  Number((await q('select last_seq from consumer_cursors where consumer = ? and tenant_id = ?', [c, t]))[0]?.last_seq ?? -1);
 const seq = async (t: string) => Number((await q('select event_seq from tenants where id = ?', [t]))[0].event_seq);
 
 beforeAll(async () => {
@@ -33,19 +34,35 @@ beforeAll(async () => {
   // The audit consumer, writing its rows on a separate autocommit connection and then failing the
   // first delivery: the rows stay, the cursor does not move, and the retry delivers the same events again.
   const flakyAudit: Consumer = {
-    ...real, retryBaseMs: 150,
+    ...real,
+    retryBaseMs: 150,
     async handle(events, ctx) {
       await real.handle(events, { ...ctx, em: em() as Em });
-      if (auditFailures === 0) { auditFailures++; throw new Error('audit sink hiccup'); }
+      if (auditFailures === 0) {
+        auditFailures++;
+        throw new Error('audit sink hiccup');
+      }
     },
   };
   // Fails for as long as its tenant is in `failing`; other tenants must go on.
   const picky: Consumer = {
-    name: 'picky', types: ['contact.created'], retryBaseMs: 100, maxRetryMs: 300,
-    async handle(_events, ctx) { if (failing.has(ctx.tenantId)) throw new Error(`tenant ${ctx.tenantId} is broken`); },
+    name: 'picky',
+    types: ['contact.created'],
+    retryBaseMs: 100,
+    maxRetryMs: 300,
+    async handle(_events, ctx) {
+      if (failing.has(ctx.tenantId)) throw new Error(`tenant ${ctx.tenantId} is broken`);
+    },
   };
   realtime = realtimeExtension({ redisUrl: null, overdueEveryMs: 0, pruneEveryMs: 60 * 60_000 });
-  const off: Consumer = { name: 'switched-off', types: 'all', enabled: false, async handle() { throw new Error('never runs'); } };
+  const off: Consumer = {
+    name: 'switched-off',
+    types: 'all',
+    enabled: false,
+    async handle() {
+      throw new Error('never runs');
+    },
+  };
   consumers = consumersExtension({ consumers: [flakyAudit, picky, off], pollMs: 200 });
   node = await startNode({ databaseUrl: db.url, extensions: () => [realtime, consumers] });
   good = await createOrg(node.url, 'good');
@@ -53,7 +70,10 @@ beforeAll(async () => {
   good.tenantId = await tenantOf(good);
   bad.tenantId = await tenantOf(bad);
 });
-afterAll(async () => { await node?.close(); await db?.drop(); });
+afterAll(async () => {
+  await node?.close();
+  await db?.drop();
+});
 
 describe('durable consumers', () => {
   it('a handler that throws once is retried: the cursor waits, the retry re-delivers, audit has no duplicates', async () => {
@@ -77,9 +97,16 @@ describe('durable consumers', () => {
     await good.rep1.api.post('/contacts', { firstName: 'Fine' });
     const goodEnd = await seq(good.tenantId);
     await until(async () => (await cursor('picky', good.tenantId)) === goodEnd, 'the healthy tenant to be consumed');
-    await until(async () => Number((await q(`select attempts from consumer_cursors where consumer = 'picky' and tenant_id = ?`, [bad.tenantId]))[0].attempts) >= 3, 'retries with backoff');
+    await until(
+      async () =>
+        Number((await q(`select attempts from consumer_cursors where consumer = 'picky' and tenant_id = ?`, [bad.tenantId]))[0].attempts) >= 3,
+      'retries with backoff',
+    );
     expect(await cursor('picky', bad.tenantId)).toBe(stuckAt);
-    const [c] = await q(`select attempts, last_error, retry_at > now() - interval '1 second' as scheduled from consumer_cursors where consumer = 'picky' and tenant_id = ?`, [bad.tenantId]);
+    const [c] = await q(
+      `select attempts, last_error, retry_at > now() - interval '1 second' as scheduled from consumer_cursors where consumer = 'picky' and tenant_id = ?`,
+      [bad.tenantId],
+    );
     expect(c.last_error).toContain('is broken');
     expect(c.scheduled).toBe(true);
     const h = (await (await fetch(`${node.url}/api/health`)).json()).consumers.picky;
@@ -95,7 +122,14 @@ describe('durable consumers', () => {
 
   it("a consumer declaring startAt 'now' starts each tenant at its current seq; others start at 0", async () => {
     const got: number[] = [];
-    const late: Consumer = { name: 'late', types: ['contact.created'], startAt: 'now', async handle(events) { got.push(...events.map((e) => e.seq)); } };
+    const late: Consumer = {
+      name: 'late',
+      types: ['contact.created'],
+      startAt: 'now',
+      async handle(events) {
+        got.push(...events.map((e) => e.seq));
+      },
+    };
     const from = await seq(good.tenantId);
     consumers.registry.register(late);
     await until(async () => (await cursor('late', good.tenantId)) >= from, 'the late consumer to get its cursor');
@@ -114,7 +148,10 @@ describe('durable consumers', () => {
     const held = await cursor('picky', bad.tenantId);
     for (let i = 0; i < 3; i++) await bad.rep1.api.post('/contacts', { firstName: `Held${i}` });
     const badEnd = await seq(bad.tenantId);
-    await until(async () => (await cursor('audit', bad.tenantId)) === badEnd && (await cursor('audit', good.tenantId)) === (await seq(good.tenantId)), 'audit to catch up');
+    await until(
+      async () => (await cursor('audit', bad.tenantId)) === badEnd && (await cursor('audit', good.tenantId)) === (await seq(good.tenantId)),
+      'audit to catch up',
+    );
     // Retention 0: everything is "old"; only the cursors keep events. This is the relay's own call.
     await prune(em(), 0, enabledConsumers(node.pulse.wp));
     const left = await q<{ seq: string }>('select seq from outbox_events where tenant_id = ? order by seq', [bad.tenantId]);

@@ -20,7 +20,10 @@ beforeAll(async () => {
   node = await startNode({ databaseUrl: null, dataDir: dir, extensions: (cfg) => defaultExtensions(cfg) });
   org = await createOrg(node.url, 'lite');
 }, 180_000);
-afterAll(async () => { await node?.close(); fs.rmSync(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await node?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 describe('consumers and jobs on embedded PGlite', () => {
   it('the audit consumer records a deal patch field by field', async () => {
@@ -29,7 +32,7 @@ describe('consumers and jobs on embedded PGlite', () => {
     await until(async () => (await org.admin.api.get(`/audit?entityId=${d.id}`)).body.items?.length === 2, 'two audit entries', 20_000);
     const [upd] = (await org.admin.api.get(`/audit?entityId=${d.id}`)).body.items;
     expect(upd).toMatchObject({ type: 'deal.updated', changed: ['amount'], before: { amount: '5.00' }, after: { amount: '7.50' } });
-    const health = (await (await fetch(`${node.url}/api/health`)).json());
+    const health = await (await fetch(`${node.url}/api/health`)).json();
     expect(health.consumers.audit).toMatchObject({ enabled: true, failingTenants: 0 });
     expect(health.jobs.engine).toBe('pg-boss');
   }, 60_000);
@@ -44,6 +47,8 @@ describe('consumers and jobs on embedded PGlite', () => {
       expect((await org.admin.api.get(`/jobs/${c.body.jobId}`)).body.status).toBe('done');
       const idx = await rows(node.pulse.wp.read(), `select indexname from pg_indexes where indexname like 'cf_%lite_score'`);
       expect(idx).toHaveLength(1);
-    } finally { sock.close(); }
+    } finally {
+      sock.close();
+    }
   }, 60_000);
 });

@@ -9,7 +9,12 @@ export const PROBE_TABLES = `
     first_seq bigint not null, last_seq bigint not null, attempt int not null, entered_at timestamptz not null, left_at timestamptz null);
   create table if not exists probe_seen (node text not null, consumer text not null, tenant_id uuid not null, seq bigint not null, at timestamptz not null default clock_timestamp());`;
 
-export interface ProbeOptions { name?: string; delayMs?: number; batchSize?: number; failTimes?: number }
+export interface ProbeOptions {
+  name?: string;
+  delayMs?: number;
+  batchSize?: number;
+  failTimes?: number;
+}
 
 /**
  * A test consumer that takes its time over each event and writes down, on a separate autocommit
@@ -27,14 +32,25 @@ export function probeConsumer(orm: () => MikroORM, node: string, o: ProbeOptions
     maxRetryMs: 500,
     async handle(events, ctx) {
       const batch = crypto.randomUUID();
-      await run(side(), `insert into probe_entries (batch, node, consumer, tenant_id, first_seq, last_seq, attempt, entered_at) values (?, ?, ?, ?, ?, ?, ?, clock_timestamp())`,
-        [batch, node, o.name ?? 'probe', ctx.tenantId, events[0].seq, events[events.length - 1].seq, ctx.attempt]);
+      await run(
+        side(),
+        `insert into probe_entries (batch, node, consumer, tenant_id, first_seq, last_seq, attempt, entered_at) values (?, ?, ?, ?, ?, ?, ?, clock_timestamp())`,
+        [batch, node, o.name ?? 'probe', ctx.tenantId, events[0].seq, events[events.length - 1].seq, ctx.attempt],
+      );
       for (const e of events) {
         if (o.delayMs) await new Promise((r) => setTimeout(r, o.delayMs));
-        await run(side(), 'insert into probe_seen (node, consumer, tenant_id, seq) values (?, ?, ?, ?)', [node, o.name ?? 'probe', ctx.tenantId, e.seq]);
+        await run(side(), 'insert into probe_seen (node, consumer, tenant_id, seq) values (?, ?, ?, ?)', [
+          node,
+          o.name ?? 'probe',
+          ctx.tenantId,
+          e.seq,
+        ]);
       }
       await run(side(), 'update probe_entries set left_at = clock_timestamp() where batch = ?', [batch]);
-      if (failures < (o.failTimes ?? 0)) { failures++; throw new Error(`probe failure ${failures}`); }
+      if (failures < (o.failTimes ?? 0)) {
+        failures++;
+        throw new Error(`probe failure ${failures}`);
+      }
     },
   };
 }

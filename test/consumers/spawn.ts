@@ -4,7 +4,11 @@ import { fileURLToPath } from 'node:url';
 
 const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'consumer-node.ts');
 
-export interface ConsumerNode { url: string; child: ChildProcess; kill(signal?: NodeJS.Signals): Promise<void> }
+export interface ConsumerNode {
+  url: string;
+  child: ChildProcess;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
 
 /** Starts a consumer node (test/consumers/consumer-node.ts) as its own process and waits until it listens. */
 export async function spawnConsumerNode(env: Record<string, string>): Promise<ConsumerNode> {
@@ -14,11 +18,16 @@ export async function spawnConsumerNode(env: Record<string, string>): Promise<Co
     child.once('exit', (code) => reject(new Error(`node exited early (${code})`)));
   });
   return {
-    url, child,
-    kill: (signal = 'SIGKILL') => new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
-      child.once('exit', () => resolve());
-      child.kill(signal);
-    }),
+    url,
+    child,
+    kill: (signal = 'SIGKILL') =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          resolve();
+          return;
+        }
+        child.once('exit', () => resolve());
+        child.kill(signal);
+      }),
   };
 }

@@ -14,16 +14,37 @@ beforeAll(async () => {
   db = await createTestDatabase();
   node = await startNode({ databaseUrl: db.url });
 });
-afterAll(async () => { await node?.close(); await db?.drop(); });
+afterAll(async () => {
+  await node?.close();
+  await db?.drop();
+});
 
 describe('OpenAPI', () => {
   it('documents every route with request and response schemas from the shared zod schemas', async () => {
     const doc = (await new Api(node.url).get('/openapi.json')).body;
     expect(doc.openapi).toBe('3.1.0');
     const ops = Object.entries(doc.paths).flatMap(([p, m]: any) => Object.keys(m).map((k) => `${k.toUpperCase()} ${p}`));
-    for (const route of ['POST /auth/signup', 'POST /auth/login', 'GET /me', 'POST /users', 'PATCH /users/{id}', 'GET /contacts', 'POST /contacts',
-      'GET /deals', 'POST /deals/{id}/move', 'GET /deals/{id}/history', 'GET /contacts/{id}/timeline', 'GET /deals/{id}/timeline', 'GET /inbox',
-      'POST /contacts/{id}/shares', 'DELETE /contacts/{id}/shares/{userId}', 'POST /custom-fields', 'POST /pipelines', 'GET /pipelines/{id}/board', 'GET /health']) {
+    for (const route of [
+      'POST /auth/signup',
+      'POST /auth/login',
+      'GET /me',
+      'POST /users',
+      'PATCH /users/{id}',
+      'GET /contacts',
+      'POST /contacts',
+      'GET /deals',
+      'POST /deals/{id}/move',
+      'GET /deals/{id}/history',
+      'GET /contacts/{id}/timeline',
+      'GET /deals/{id}/timeline',
+      'GET /inbox',
+      'POST /contacts/{id}/shares',
+      'DELETE /contacts/{id}/shares/{userId}',
+      'POST /custom-fields',
+      'POST /pipelines',
+      'GET /pipelines/{id}/board',
+      'GET /health',
+    ]) {
       // Paths are full URL paths under the server at '/' (see test/core/openapi.test.ts).
       expect(ops).toContain(route.replace(' /', ' /api/'));
     }

@@ -12,7 +12,10 @@ beforeAll(async () => {
   node = await startNode({ databaseUrl: db.url, create: { loginLimit: { max: 5, windowMs: 60_000 } } });
   org = await createOrg(node.url);
 });
-afterAll(async () => { await node?.close(); await db?.drop(); });
+afterAll(async () => {
+  await node?.close();
+  await db?.drop();
+});
 
 describe('auth', () => {
   it('signs up a workspace: 201 with a token, an ADMIN user and a default pipeline', async () => {
@@ -23,7 +26,12 @@ describe('auth', () => {
     expect(typeof r.body.token).toBe('string');
     const p = await api.as(r.body.token).get('/pipelines');
     expect(p.body[0].stages.map((s: any) => [s.name, s.outcome])).toEqual([
-      ['Lead', 'OPEN'], ['Qualified', 'OPEN'], ['Proposal', 'OPEN'], ['Negotiation', 'OPEN'], ['Closed Won', 'WON'], ['Closed Lost', 'LOST'],
+      ['Lead', 'OPEN'],
+      ['Qualified', 'OPEN'],
+      ['Proposal', 'OPEN'],
+      ['Negotiation', 'OPEN'],
+      ['Closed Won', 'WON'],
+      ['Closed Lost', 'LOST'],
     ]);
   });
 
@@ -34,7 +42,11 @@ describe('auth', () => {
   });
 
   it('logs in with the right password (case-insensitive email) and sets an httpOnly cookie', async () => {
-    const r = await fetch(node.url + '/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ANN@acme.test', password: 'long enough pw' }) });
+    const r = await fetch(node.url + '/api/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'ANN@acme.test', password: 'long enough pw' }),
+    });
     expect(r.status).toBe(200);
     const cookie = r.headers.get('set-cookie')!;
     expect(cookie).toMatch(/pulse_session=/);
@@ -83,9 +95,20 @@ describe('auth', () => {
   });
 
   it('refuses duplicate user emails, unknown managers and reporting cycles', async () => {
-    const dup = await org.admin.api.post('/users', { name: 'Again', email: (await org.rep1.api.get('/me')).body.email.toUpperCase(), password: 'long enough pw', role: 'REP' });
+    const dup = await org.admin.api.post('/users', {
+      name: 'Again',
+      email: (await org.rep1.api.get('/me')).body.email.toUpperCase(),
+      password: 'long enough pw',
+      role: 'REP',
+    });
     expect(dup.status).toBe(409);
-    const badMgr = await org.admin.api.post('/users', { name: 'Y', email: 'y@t.test', password: 'long enough pw', role: 'REP', managerId: '00000000-0000-4000-8000-000000000000' });
+    const badMgr = await org.admin.api.post('/users', {
+      name: 'Y',
+      email: 'y@t.test',
+      password: 'long enough pw',
+      role: 'REP',
+      managerId: '00000000-0000-4000-8000-000000000000',
+    });
     expect(badMgr.status).toBe(422);
     const cycle = await org.admin.api.patch(`/users/${org.manager.id}`, { managerId: org.rep1.id });
     expect(cycle.status).toBe(422);

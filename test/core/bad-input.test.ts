@@ -20,7 +20,10 @@ beforeAll(async () => {
   org = await createOrg(node.url);
   await org.admin.api.post('/custom-fields', { entityType: 'CONTACT', fieldName: 'lead_score', fieldType: 'NUMBER' });
 });
-afterAll(async () => { await node?.close(); await db?.drop(); });
+afterAll(async () => {
+  await node?.close();
+  await db?.drop();
+});
 
 describe('bad input answers 4xx with the stable error shape and writes nothing', () => {
   const cases: [string, string, string, unknown, number, string?][] = [
@@ -29,14 +32,49 @@ describe('bad input answers 4xx with the stable error shape and writes nothing',
     ['missing required field', 'POST', '/deals', { name: 'No pipeline' }, 400, 'VALIDATION_FAILED'],
     ['unknown property', 'POST', '/contacts', { firstName: 'A', isAdmin: true }, 400, 'VALIDATION_FAILED'],
     ['invalid email', 'POST', '/contacts', { firstName: 'A', email: 'not-an-email' }, 400, 'VALIDATION_FAILED'],
-    ['float money with 3 decimals', 'POST', '/deals', { name: 'x', pipelineId: '00000000-0000-4000-8000-000000000000', amount: '1.234' }, 400, 'VALIDATION_FAILED'],
-    ['bad currency', 'POST', '/deals', { name: 'x', pipelineId: '00000000-0000-4000-8000-000000000000', currency: 'dollars' }, 400, 'VALIDATION_FAILED'],
-    ['unknown currency code', 'POST', '/deals', { name: 'x', pipelineId: '00000000-0000-4000-8000-000000000000', currency: 'XYZ' }, 400, 'VALIDATION_FAILED'],
-    ['invalid date', 'POST', '/deals', { name: 'x', pipelineId: '00000000-0000-4000-8000-000000000000', closeDate: '2026-02-30' }, 400, 'VALIDATION_FAILED'],
+    [
+      'float money with 3 decimals',
+      'POST',
+      '/deals',
+      { name: 'x', pipelineId: '00000000-0000-4000-8000-000000000000', amount: '1.234' },
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'bad currency',
+      'POST',
+      '/deals',
+      { name: 'x', pipelineId: '00000000-0000-4000-8000-000000000000', currency: 'dollars' },
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'unknown currency code',
+      'POST',
+      '/deals',
+      { name: 'x', pipelineId: '00000000-0000-4000-8000-000000000000', currency: 'XYZ' },
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'invalid date',
+      'POST',
+      '/deals',
+      { name: 'x', pipelineId: '00000000-0000-4000-8000-000000000000', closeDate: '2026-02-30' },
+      400,
+      'VALIDATION_FAILED',
+    ],
     ['unknown custom field', 'POST', '/contacts', { firstName: 'A', customData: { nope: 1 } }, 400, 'VALIDATION_FAILED'],
     ['custom field of the wrong type', 'POST', '/contacts', { firstName: 'A', customData: { lead_score: 'high' } }, 400, 'VALIDATION_FAILED'],
     ['activity without a parent', 'POST', '/activities', { type: 'CALL', subject: 'x' }, 400, 'VALIDATION_FAILED'],
-    ['activity of an unknown type', 'POST', '/activities', { type: 'FAX', contactId: '00000000-0000-4000-8000-000000000000' }, 400, 'VALIDATION_FAILED'],
+    [
+      'activity of an unknown type',
+      'POST',
+      '/activities',
+      { type: 'FAX', contactId: '00000000-0000-4000-8000-000000000000' },
+      400,
+      'VALIDATION_FAILED',
+    ],
     ['limit above 200', 'GET', '/contacts?limit=500', undefined, 400, 'VALIDATION_FAILED'],
     ['garbage cursor', 'GET', '/contacts?cursor=abc', undefined, 400, 'VALIDATION_FAILED'],
     ['non-uuid id in the path', 'GET', '/deals/123', undefined, 404, 'NOT_FOUND'],

@@ -23,14 +23,25 @@ describe('custom fields', () => {
   });
 
   it('accepts values of the defined types', async () => {
-    const r = await ctx.org.rep1.api.post('/contacts', { firstName: 'Valid', customData: { lead_score: 85.5, renewal: '2027-01-31', channel: 'email', interests: ['crm', 'bi'], notes: 'x'.repeat(10_000) } });
+    const r = await ctx.org.rep1.api.post('/contacts', {
+      firstName: 'Valid',
+      customData: { lead_score: 85.5, renewal: '2027-01-31', channel: 'email', interests: ['crm', 'bi'], notes: 'x'.repeat(10_000) },
+    });
     expect(r.status).toBe(201);
     expect(r.body.customData).toMatchObject({ lead_score: 85.5, renewal: '2027-01-31', channel: 'email', interests: ['crm', 'bi'] });
   });
 
   const bad: [string, unknown][] = [
-    ['lead_score', 'high'], ['lead_score', true], ['renewal', '2027-02-30'], ['renewal', 'tomorrow'], ['channel', 'fax'],
-    ['interests', ['crm', 'fax']], ['interests', 'crm'], ['interests', ['crm', 'crm']], ['notes', 'x'.repeat(10_001)], ['unknown_field', 1],
+    ['lead_score', 'high'],
+    ['lead_score', true],
+    ['renewal', '2027-02-30'],
+    ['renewal', 'tomorrow'],
+    ['channel', 'fax'],
+    ['interests', ['crm', 'fax']],
+    ['interests', 'crm'],
+    ['interests', ['crm', 'crm']],
+    ['notes', 'x'.repeat(10_001)],
+    ['unknown_field', 1],
   ];
   for (const [field, value] of bad) {
     it(`rejects ${field} = ${JSON.stringify(value).slice(0, 30)} with 400 and writes nothing`, async () => {
@@ -72,7 +83,9 @@ describe('custom fields', () => {
     const idx: any[] = await em.execute(`select indexdef from pg_indexes where tablename = 'contacts' and indexdef like '%lead_score%'`);
     expect(idx).toHaveLength(1);
     expect(idx[0].indexdef).toContain(`(custom_data ->> 'lead_score'::text)`);
-    const valid: any[] = await em.execute(`select i.indisvalid from pg_index i join pg_class c on c.oid = i.indexrelid where c.relname like 'cf_%lead_score'`);
+    const valid: any[] = await em.execute(
+      `select i.indisvalid from pg_index i join pg_class c on c.oid = i.indexrelid where c.relname like 'cf_%lead_score'`,
+    );
     expect(valid[0].indisvalid).toBe(true);
   });
 });

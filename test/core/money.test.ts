@@ -8,7 +8,14 @@ import { useNodeWithOrg } from '../helpers/server.js';
 const ctx = useNodeWithOrg('money');
 
 async function pipeline(name: string) {
-  const p = await ctx.org.admin.api.post('/pipelines', { name, stages: [{ name: 'Half', winProbability: 50 }, { name: 'Tenth', winProbability: 10 }, { name: 'Won', winProbability: 100, outcome: 'WON' }] });
+  const p = await ctx.org.admin.api.post('/pipelines', {
+    name,
+    stages: [
+      { name: 'Half', winProbability: 50 },
+      { name: 'Tenth', winProbability: 10 },
+      { name: 'Won', winProbability: 100, outcome: 'WON' },
+    ],
+  });
   expect(p.status).toBe(201);
   return p.body as { id: string; stages: { id: string }[] };
 }
@@ -54,7 +61,7 @@ describe('board totals are per currency', () => {
     expect(onlyRep1.stages[0].totals.map((x: any) => x.currency)).toEqual(['EUR', 'GBP', 'USD']);
   });
 
-  it('a deal whose currency changes moves to the other currency\'s entry', async () => {
+  it("a deal whose currency changes moves to the other currency's entry", async () => {
     const p = await pipeline('Switch');
     const [half] = p.stages.map((s) => s.id) as [string];
     const d = await mkDeal(p.id, half, '10.00', 'USD');

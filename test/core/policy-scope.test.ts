@@ -19,7 +19,9 @@ describe('the policy scope compiles to SQL and to a Typesense filter', () => {
   it('owners for deals and companies; owners or a share for contacts; parent owners, author or share for activities', () => {
     expect(scopeSearchFilter(manager, 'deal')).toBe(`tenant_id:=[\`${T}\`] && owner_id:=[\`${ME}\`,\`${REPORT}\`]`);
     expect(scopeSearchFilter(rep, 'contact')).toBe(`tenant_id:=[\`${T}\`] && (owner_id:=[\`${ME}\`] || shared_with:=[\`${ME}\`])`);
-    expect(scopeSearchFilter(rep, 'activity')).toBe(`tenant_id:=[\`${T}\`] && (parent_owner_ids:=[\`${ME}\`] || user_id:=[\`${ME}\`] || shared_with:=[\`${ME}\`])`);
+    expect(scopeSearchFilter(rep, 'activity')).toBe(
+      `tenant_id:=[\`${T}\`] && (parent_owner_ids:=[\`${ME}\`] || user_id:=[\`${ME}\`] || shared_with:=[\`${ME}\`])`,
+    );
     const d = scopeSql(manager, 'deal', 'd');
     expect(d.sql).toBe('(d.tenant_id = ? and d.owner_id = any(?::uuid[]))');
     expect(d.params).toEqual([T, `{"${ME}","${REPORT}"}`]);

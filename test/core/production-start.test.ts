@@ -9,7 +9,11 @@ import { buildServer, serverStale, root, SERVER_MAIN } from '../../scripts/build
 let child: ChildProcess | null = null;
 let db: Awaited<ReturnType<typeof createTestDatabase>> | null = null;
 afterAll(async () => {
-  if (child && child.exitCode === null) await new Promise<void>((r) => { child!.once('exit', () => r()); child!.kill('SIGTERM'); });
+  if (child && child.exitCode === null)
+    await new Promise<void>((r) => {
+      child!.once('exit', () => r());
+      child!.kill('SIGTERM');
+    });
   await db?.drop();
 });
 
@@ -33,15 +37,21 @@ describe('production start', () => {
     const port = await freePort();
     const t0 = Date.now();
     child = spawn(process.execPath, [SERVER_MAIN], {
-      cwd: root, stdio: ['ignore', 'ignore', 'pipe'],
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe'],
       env: { PATH: process.env.PATH ?? '', DATABASE_URL: db.url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEED_DEMO: '0' },
     });
     let stderr = '';
-    child.stderr!.on('data', (b) => { stderr += b; });
+    child.stderr!.on('data', (b) => {
+      stderr += b;
+    });
     let health: any = null;
     while (!health) {
       if (child.exitCode !== null) throw new Error('node exited: ' + stderr);
-      health = await fetch(`http://127.0.0.1:${port}/api/health`).then((r) => (r.status === 200 ? r.json() : null), () => null);
+      health = await fetch(`http://127.0.0.1:${port}/api/health`).then(
+        (r) => (r.status === 200 ? r.json() : null),
+        () => null,
+      );
       if (!health) await new Promise((r) => setTimeout(r, 50));
     }
     expect(health).toMatchObject({ status: 'ok', database: 'ok' });

@@ -6,19 +6,40 @@ import type { Org } from '../helpers/api.js';
 /** The spine's contract as REST and the outbox show it: actors, facts vs notices, the policy's write rules, settings. */
 const ctx = useNodeWithOrg('spine');
 
-interface Row { seq: number; kind: string; type: string; entity_id: string; payload: any; audience: string[]; before: any; changed: string[] | null; actor_kind: string; actor_id: string | null; actor_name: string; request_id: string | null }
+interface Row {
+  seq: number;
+  kind: string;
+  type: string;
+  entity_id: string;
+  payload: any;
+  audience: string[];
+  before: any;
+  changed: string[] | null;
+  actor_kind: string;
+  actor_id: string | null;
+  actor_name: string;
+  request_id: string | null;
+}
 
 async function outbox(org: Org, after = 0): Promise<Row[]> {
   const c = new pg.Client({ connectionString: ctx.db.url });
   await c.connect();
   try {
     const t = await c.query('select tenant_id from users where id = $1', [org.admin.id]);
-    const r = await c.query(`select seq::int as seq, kind, type, entity_id, payload, audience::text[] as audience, before, changed, actor_kind, actor_id, actor_name, request_id
-      from outbox_events where tenant_id = $1 and seq > $2 order by seq`, [t.rows[0].tenant_id, after]);
+    const r = await c.query(
+      `select seq::int as seq, kind, type, entity_id, payload, audience::text[] as audience, before, changed, actor_kind, actor_id, actor_name, request_id
+      from outbox_events where tenant_id = $1 and seq > $2 order by seq`,
+      [t.rows[0].tenant_id, after],
+    );
     return r.rows;
-  } finally { await c.end(); }
+  } finally {
+    await c.end();
+  }
 }
-const lastSeq = async (org: Org) => { const r = await outbox(org); return r.length ? r[r.length - 1].seq : 0; };
+const lastSeq = async (org: Org) => {
+  const r = await outbox(org);
+  return r.length ? r[r.length - 1].seq : 0;
+};
 
 describe('actor and request id', () => {
   it('records who wrote each fact and the request it came from (a safe X-Request-Id is kept, anything else replaced)', async () => {
@@ -76,14 +97,24 @@ describe('access notices replace fake deletions', () => {
     const s1 = await lastSeq(org);
     expect((await org.rep1.api.del(`/contacts/${c.id}/shares/${org.solo.id}`)).status).toBe(204);
     const ev = await outbox(org, s1);
-    expect(ev.map((e) => [e.type, e.kind])).toEqual([['share.deleted', 'fact'], ['access.lost', 'notice']]);
+    expect(ev.map((e) => [e.type, e.kind])).toEqual([
+      ['share.deleted', 'fact'],
+      ['access.lost', 'notice'],
+    ]);
     expect(ev[1].audience).toEqual([org.solo.id]);
     expect(ev[1].payload).toMatchObject({ entityType: 'contact', entityId: c.id, reason: 'unshared' });
   });
 
   it('moving a rep to another manager: one owner-wide notice each to the old and the new manager', async () => {
     const { org } = ctx;
-    const m2 = (await org.admin.api.post('/users', { name: 'Manager Two', email: `m2.${Date.now()}@t.test`, password: 'correct horse battery', role: 'MANAGER' })).body;
+    const m2 = (
+      await org.admin.api.post('/users', {
+        name: 'Manager Two',
+        email: `m2.${Date.now()}@t.test`,
+        password: 'correct horse battery',
+        role: 'MANAGER',
+      })
+    ).body;
     const s0 = await lastSeq(org);
     expect((await org.admin.api.patch(`/users/${org.rep2.id}`, { managerId: m2.id })).status).toBe(200);
     const notices = (await outbox(org, s0)).filter((e) => e.kind === 'notice');
@@ -95,7 +126,7 @@ describe('access notices replace fake deletions', () => {
   });
 });
 
-describe('a READ share gives no way onto the contact\'s timeline', () => {
+describe("a READ share gives no way onto the contact's timeline", () => {
   it('cannot link a new or existing deal to the contact, nor log an activity on it', async () => {
     const { org } = ctx;
     const c = (await org.rep1.api.post('/contacts', { firstName: 'Guarded' })).body;
@@ -150,12 +181,30 @@ describe('abilities on records', () => {
     const all = { update: true, delete: true, share: true, reassign: true, merge: true };
     expect((await org.rep1.api.get(`/contacts/${c.id}`)).body.abilities).toEqual(all);
     expect((await org.manager.api.get(`/contacts/${c.id}`)).body.abilities).toEqual(all);
-    expect((await org.rep2.api.get(`/contacts/${c.id}`)).body.abilities).toEqual({ update: true, delete: false, share: false, reassign: false, merge: false });
-    expect((await org.solo.api.get(`/contacts/${c.id}`)).body.abilities).toEqual({ update: false, delete: false, share: false, reassign: false, merge: false });
+    expect((await org.rep2.api.get(`/contacts/${c.id}`)).body.abilities).toEqual({
+      update: true,
+      delete: false,
+      share: false,
+      reassign: false,
+      merge: false,
+    });
+    expect((await org.solo.api.get(`/contacts/${c.id}`)).body.abilities).toEqual({
+      update: false,
+      delete: false,
+      share: false,
+      reassign: false,
+      merge: false,
+    });
     const listed = (await org.solo.api.get('/contacts?limit=100')).body.items.find((x: any) => x.id === c.id);
     expect(listed.abilities.update).toBe(false);
     const deal = (await org.rep1.api.post('/deals', { name: 'Ab', pipelineId: org.pipelineId })).body;
-    expect((await org.rep1.api.get(`/deals/${deal.id}`)).body.abilities).toEqual({ update: true, delete: true, share: false, reassign: true, merge: false });
+    expect((await org.rep1.api.get(`/deals/${deal.id}`)).body.abilities).toEqual({
+      update: true,
+      delete: true,
+      share: false,
+      reassign: true,
+      merge: false,
+    });
   });
 });
 
@@ -165,7 +214,14 @@ describe('tenant settings', () => {
     expect((await org.rep1.api.get('/settings')).body).toEqual({ timezone: 'UTC', defaultPhoneRegion: 'US', defaultCurrency: 'USD' });
     const denied = await org.manager.api.patch('/settings', { timezone: 'Europe/Berlin' });
     expect(denied.status).toBe(403);
-    for (const bad of [{ timezone: 'Mars/Olympus' }, { defaultPhoneRegion: 'XX' }, { defaultCurrency: 'ABC' }, {}, { other: 1 }, { timezone: 'UTC\u0000' }]) {
+    for (const bad of [
+      { timezone: 'Mars/Olympus' },
+      { defaultPhoneRegion: 'XX' },
+      { defaultCurrency: 'ABC' },
+      {},
+      { other: 1 },
+      { timezone: 'UTC\u0000' },
+    ]) {
       const r = await org.admin.api.patch('/settings', bad);
       expect(r.status, JSON.stringify(bad)).toBe(400);
       expect(r.body.error.code).toBe('VALIDATION_FAILED');

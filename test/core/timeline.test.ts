@@ -16,13 +16,19 @@ beforeAll(async () => {
   contactId = (await org.rep1.api.post('/contacts', { firstName: 'Timeline' })).body.id;
   dealId = (await org.rep1.api.post('/deals', { name: 'TL deal', contactId, pipelineId: org.pipelineId })).body.id;
   for (let i = 0; i < 12; i++) {
-    expect((await org.rep1.api.post('/activities', { type: i % 3 === 0 ? 'EMAIL' : 'CALL', contactId, dealId: i % 2 ? dealId : null, subject: `a${i}` })).status).toBe(201);
+    expect(
+      (await org.rep1.api.post('/activities', { type: i % 3 === 0 ? 'EMAIL' : 'CALL', contactId, dealId: i % 2 ? dealId : null, subject: `a${i}` }))
+        .status,
+    ).toBe(201);
   }
   // Many activities sharing one timestamp: the case OFFSET-free paging on created_at alone gets wrong.
   const em = node.pulse.wp.read();
   await em.execute(`update activities set created_at = '2026-01-01T00:00:00Z' where subject in ('a2','a3','a4','a5','a6','a7','a8')`);
 });
-afterAll(async () => { await node?.close(); await db?.drop(); });
+afterAll(async () => {
+  await node?.close();
+  await db?.drop();
+});
 
 async function all(path: string, limit: number, start: string | null = null) {
   const seen: any[] = [];
@@ -75,10 +81,15 @@ describe('inbox', () => {
   it('lists my open tasks: overdue and upcoming, ascending by due time', async () => {
     const h = 3600_000;
     const at = (ms: number) => new Date(Date.now() + ms).toISOString();
-    const mk = (subject: string, scheduledAt: string | null, api = org.rep2.api) => api.post('/activities', { type: 'TASK', contactId: c2, subject, scheduledAt });
+    const mk = (subject: string, scheduledAt: string | null, api = org.rep2.api) =>
+      api.post('/activities', { type: 'TASK', contactId: c2, subject, scheduledAt });
     const c2 = (await org.rep2.api.post('/contacts', { firstName: 'Inbox' })).body.id;
-    await mk('late 2', at(-2 * h)); await mk('late 1', at(-1 * h)); await mk('late 3', at(-3 * h));
-    await mk('soon', at(h)); await mk('later', at(5 * h)); await mk('no date', null);
+    await mk('late 2', at(-2 * h));
+    await mk('late 1', at(-1 * h));
+    await mk('late 3', at(-3 * h));
+    await mk('soon', at(h));
+    await mk('later', at(5 * h));
+    await mk('no date', null);
     const done = (await mk('done', at(-h))).body;
     await org.rep2.api.patch(`/activities/${done.id}`, { completed: true });
     await org.rep2.api.post('/activities', { type: 'CALL', contactId: c2, subject: 'not a task', scheduledAt: at(-h) });
@@ -91,7 +102,9 @@ describe('inbox', () => {
 
   it('completing and rescheduling move tasks between the lists', async () => {
     const c = (await org.solo.api.post('/contacts', { firstName: 'S' })).body.id;
-    const t = (await org.solo.api.post('/activities', { type: 'TASK', contactId: c, subject: 't', scheduledAt: new Date(Date.now() - 60_000).toISOString() })).body;
+    const t = (
+      await org.solo.api.post('/activities', { type: 'TASK', contactId: c, subject: 't', scheduledAt: new Date(Date.now() - 60_000).toISOString() })
+    ).body;
     expect((await org.solo.api.get('/inbox')).body.overdue.map((x: any) => x.id)).toEqual([t.id]);
     await org.solo.api.patch(`/activities/${t.id}`, { scheduledAt: new Date(Date.now() + 86400_000).toISOString() });
     expect((await org.solo.api.get('/inbox')).body.upcoming.map((x: any) => x.id)).toEqual([t.id]);

@@ -25,7 +25,10 @@ beforeAll(async () => {
     rec[w] = { contact, deal, company, activity };
   }
 });
-afterAll(async () => { await node?.close(); await db?.drop(); });
+afterAll(async () => {
+  await node?.close();
+  await db?.drop();
+});
 
 const expected: Record<string, string[]> = {
   admin: ['admin', 'manager', 'rep1', 'rep2', 'solo'],

@@ -11,7 +11,12 @@ export async function launch(): Promise<Browser> {
 }
 
 /** A fresh browser context (its own cookies and storage, i.e. another person) signed in through the login form. */
-export async function signIn(browser: Browser, base: string, email: string, password: string): Promise<{ ctx: BrowserContext; page: Page; errors: string[] }> {
+export async function signIn(
+  browser: Browser,
+  base: string,
+  email: string,
+  password: string,
+): Promise<{ ctx: BrowserContext; page: Page; errors: string[] }> {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await ctx.newPage();
   const errors: string[] = [];

@@ -20,7 +20,11 @@ beforeAll(async () => {
   org = await createOrg(node.url, 'forms');
   browser = await launch();
 });
-afterAll(async () => { await browser?.close(); await node?.close(); await db?.drop(); });
+afterAll(async () => {
+  await browser?.close();
+  await node?.close();
+  await db?.drop();
+});
 
 describe('forms in a real browser', () => {
   it('an admin defines custom fields; a rep edits them by type on the deal page; stale saves are refused', async () => {
@@ -53,11 +57,18 @@ describe('forms in a real browser', () => {
       await admin.page.getByRole('button', { name: 'Save pipeline' }).click();
       await admin.page.getByText('Pipeline saved.').waitFor();
       const p = (await org.admin.api.get(`/pipelines/${org.pipelineId}`)).body;
-      expect(p.stages.slice(0, 2).map((s: any) => [s.name, s.winProbability])).toEqual([['Qualified', 30], ['Lead', 10]]);
+      expect(p.stages.slice(0, 2).map((s: any) => [s.name, s.winProbability])).toEqual([
+        ['Qualified', 30],
+        ['Lead', 10],
+      ]);
       await admin.page.getByRole('link', { name: 'Pipeline' }).click();
-      await expect.poll(async () => (await admin.page.getByTestId('stage-column').getByRole('heading').allTextContents()).slice(0, 2)).toEqual(['Qualified', 'Lead']);
+      await expect
+        .poll(async () => (await admin.page.getByTestId('stage-column').getByRole('heading').allTextContents()).slice(0, 2))
+        .toEqual(['Qualified', 'Lead']);
       expect(admin.errors).toEqual([]);
-    } finally { await admin.ctx.close(); }
+    } finally {
+      await admin.ctx.close();
+    }
 
     const deal = (await org.rep1.api.post('/deals', { name: 'Hooli seats', pipelineId: org.pipelineId, amount: '1000' })).body;
     const rep = await signIn(browser, node.url, await email('rep1'), PASSWORD);
@@ -87,11 +98,14 @@ describe('forms in a real browser', () => {
       await expect.poll(() => rep.page.getByLabel('Name').inputValue()).toBe('Hooli seats (manager)');
       expect((await org.rep1.api.get(`/deals/${deal.id}`)).body.name).toBe('Hooli seats (manager)');
       expect(rep.errors).toEqual([]);
-    } finally { await rep.ctx.close(); }
+    } finally {
+      await rep.ctx.close();
+    }
   });
 
   it('lists search as you type, page with "load more", and create records through validated forms', async () => {
-    for (let i = 0; i < 30; i++) await org.rep1.api.post('/contacts', { firstName: `Person${String(i).padStart(2, '0')}`, lastName: i % 10 === 0 ? 'Zebrowski' : 'Stone' });
+    for (let i = 0; i < 30; i++)
+      await org.rep1.api.post('/contacts', { firstName: `Person${String(i).padStart(2, '0')}`, lastName: i % 10 === 0 ? 'Zebrowski' : 'Stone' });
     const rep = await signIn(browser, node.url, await email('rep1'), PASSWORD);
     try {
       // A new deal from the board, validated with the shared schema first.
@@ -104,7 +118,10 @@ describe('forms in a real browser', () => {
       await nd.getByLabel('Amount').fill('12000');
       await nd.getByLabel('Stage').selectOption({ label: 'Qualified' });
       await nd.getByRole('button', { name: 'Create' }).click();
-      await rep.page.locator('[data-testid=stage-column]', { has: rep.page.getByRole('heading', { name: 'Qualified', exact: true }) }).getByText('Pied Piper pilot').waitFor();
+      await rep.page
+        .locator('[data-testid=stage-column]', { has: rep.page.getByRole('heading', { name: 'Qualified', exact: true }) })
+        .getByText('Pied Piper pilot')
+        .waitFor();
       expect((await org.rep1.api.get('/deals?q=Pied')).body.items.map((d: any) => d.amount)).toEqual(['12000.00']);
 
       await rep.page.getByRole('link', { name: 'Contacts' }).click();
@@ -139,7 +156,9 @@ describe('forms in a real browser', () => {
       await rep.page.getByTestId('companies-table').getByText('hooli.test').waitFor();
       await shot(rep.page, 'companies');
       expect(rep.errors).toEqual([]);
-    } finally { await rep.ctx.close(); }
+    } finally {
+      await rep.ctx.close();
+    }
   });
 
   it('links a deal to a contact and a company and a contact to a company through the pickers', async () => {
@@ -206,7 +225,10 @@ describe('forms in a real browser', () => {
       const contactForm = page.getByRole('form', { name: 'Contact details' });
       const coBox = contactForm.getByRole('combobox', { name: 'Company', exact: true });
       await coBox.pressSequentially('ravi', { delay: 30 });
-      await contactForm.getByRole('listbox', { name: 'Company suggestions' }).getByRole('option', { name: /Raviga/ }).waitFor();
+      await contactForm
+        .getByRole('listbox', { name: 'Company suggestions' })
+        .getByRole('option', { name: /Raviga/ })
+        .waitFor();
       await coBox.press('Enter');
       await contactForm.getByRole('button', { name: 'Save changes' }).click();
       await page.getByRole('status').getByText('Saved.').waitFor();
@@ -215,7 +237,9 @@ describe('forms in a real browser', () => {
       await page.getByText('COO at Raviga').waitFor();
       await contactForm.getByText('Raviga').waitFor();
       expect(rep.errors).toEqual([]);
-    } finally { await rep.ctx.close(); }
+    } finally {
+      await rep.ctx.close();
+    }
   });
 
   it('a contact shared read-only shows as read-only to the teammate, note included', async () => {
@@ -231,7 +255,9 @@ describe('forms in a real browser', () => {
       await owner.page.getByTestId('note-status').getByText('Live').waitFor({ timeout: 15_000 });
       await owner.page.getByTestId('note-editor').click();
       await owner.page.keyboard.type('Prefers email over calls.');
-    } finally { await owner.ctx.close(); }
+    } finally {
+      await owner.ctx.close();
+    }
     const soloEmail = (await org.solo.api.get('/me')).body.email;
     const mate = await signIn(browser, node.url, soloEmail, PASSWORD);
     try {
@@ -242,7 +268,9 @@ describe('forms in a real browser', () => {
       await mate.page.getByTestId('note-readonly').waitFor();
       expect(await mate.page.getByTestId('note-editor').getAttribute('contenteditable')).toBe('false');
       expect(mate.errors).toEqual([]);
-    } finally { await mate.ctx.close(); }
+    } finally {
+      await mate.ctx.close();
+    }
   });
 
   it('signs up a new workspace through the form and lands on its empty board', async () => {
@@ -267,6 +295,8 @@ describe('forms in a real browser', () => {
       await page.getByRole('link', { name: 'Admin' }).waitFor();
       await expect.poll(() => page.getByTestId('stage-column').count()).toBeGreaterThan(1);
       expect(await page.getByTestId('deal-card').count()).toBe(0);
-    } finally { await ctx.close(); }
+    } finally {
+      await ctx.close();
+    }
   });
 });

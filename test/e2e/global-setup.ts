@@ -10,5 +10,18 @@ export default function setup() {
   // The same staleness rule as `npm start` (scripts/build.mjs).
   if (!clientStale()) return;
   // Under a lock: two test runs building into the same folder at once would empty it under each other.
-  execFileSync('flock', ['/tmp/pulse-client-build.lock', process.execPath, path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'client/vite.config.ts', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  execFileSync(
+    'flock',
+    [
+      '/tmp/pulse-client-build.lock',
+      process.execPath,
+      path.join(root, 'node_modules/vite/bin/vite.js'),
+      'build',
+      '--config',
+      'client/vite.config.ts',
+      '--logLevel',
+      'warn',
+    ],
+    { cwd: root, stdio: 'inherit' },
+  );
 }

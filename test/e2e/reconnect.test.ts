@@ -52,7 +52,9 @@ it('shows "reconnecting" while its node is down and replays the missed moves whe
     const column = (name: string) => rep.page.locator('[data-testid=stage-column]', { has: rep.page.getByRole('heading', { name, exact: true }) });
     await column('Lead').getByText('Umbrella renewal').waitFor();
     await rep.page.getByTestId('connection-banner').waitFor({ state: 'detached' });
-    await rep.page.evaluate(() => { (window as any).__sameDocument = true; });
+    await rep.page.evaluate(() => {
+      (window as any).__sameDocument = true;
+    });
 
     await a!.close();
     a = null;
@@ -61,7 +63,9 @@ it('shows "reconnecting" while its node is down and replays the missed moves whe
 
     // Meanwhile, through the other node: a move and a new deal.
     expect((await org.rep1.api.post(`/deals/${deal.id}/move`, { stageId: proposal })).status).toBe(200);
-    expect((await org.rep1.api.post('/deals', { name: 'Wayne expansion', pipelineId: org.pipelineId, stageId: lead, amount: '5000' })).status).toBe(201);
+    expect((await org.rep1.api.post('/deals', { name: 'Wayne expansion', pipelineId: org.pipelineId, stageId: lead, amount: '5000' })).status).toBe(
+      201,
+    );
 
     a = await startAt(port);
     await column('Proposal').getByText('Umbrella renewal').waitFor({ timeout: 20_000 });

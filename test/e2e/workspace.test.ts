@@ -36,9 +36,15 @@ beforeAll(async () => {
   deals.rep1 = await mk('rep1', 'Globex platform deal', '48000');
   deals.rep2 = await mk('rep2', 'Initech secret deal', '12500');
   deals.solo = await mk('solo', 'Solo side deal', '9000');
-  contact = (await org.rep1.api.post('/contacts', { firstName: 'Hana', lastName: 'Kim', email: 'hana@globex.test', jobTitle: 'CTO', tags: ['vip'] })).body;
+  contact = (await org.rep1.api.post('/contacts', { firstName: 'Hana', lastName: 'Kim', email: 'hana@globex.test', jobTitle: 'CTO', tags: ['vip'] }))
+    .body;
   for (let i = 0; i < 25; i++) {
-    const r = await org.rep1.api.post('/activities', { type: i % 2 ? 'CALL' : 'EMAIL', contactId: contact.id, subject: `Touchpoint ${i}`, completedAt: new Date().toISOString() });
+    const r = await org.rep1.api.post('/activities', {
+      type: i % 2 ? 'CALL' : 'EMAIL',
+      contactId: contact.id,
+      subject: `Touchpoint ${i}`,
+      completedAt: new Date().toISOString(),
+    });
     expect(r.status).toBe(201);
   }
   browser = await launch();
@@ -51,10 +57,11 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const column = (page: import('playwright-core').Page, stageName: string) => page.locator('[data-testid=stage-column]', { has: page.getByRole('heading', { name: stageName, exact: true }) });
+const column = (page: import('playwright-core').Page, stageName: string) =>
+  page.locator('[data-testid=stage-column]', { has: page.getByRole('heading', { name: stageName, exact: true }) });
 
 describe('the workspace in a real browser', () => {
-  it('a rep drags a deal and the manager sees it move live; reps never see each other\'s deals', async () => {
+  it("a rep drags a deal and the manager sees it move live; reps never see each other's deals", async () => {
     const rep = await signIn(browser, a.url, emails.rep1, PASSWORD);
     const mgr = await signIn(browser, b.url, emails.manager, PASSWORD);
     try {
@@ -101,7 +108,7 @@ describe('the workspace in a real browser', () => {
     }
   });
 
-  it('two people type into the same deal note and each sees the other\'s text', async () => {
+  it("two people type into the same deal note and each sees the other's text", async () => {
     const rep = await signIn(browser, a.url, emails.rep1, PASSWORD);
     const mgr = await signIn(browser, b.url, emails.manager, PASSWORD);
     try {
@@ -139,7 +146,7 @@ describe('the workspace in a real browser', () => {
     }
   });
 
-  it('the contact page pages its timeline, filters it, and shows a teammate\'s new activity live', async () => {
+  it("the contact page pages its timeline, filters it, and shows a teammate's new activity live", async () => {
     const rep = await signIn(browser, a.url, emails.rep1, PASSWORD);
     try {
       await rep.page.goto(a.url + '/#/contacts/' + contact.id);
@@ -147,7 +154,15 @@ describe('the workspace in a real browser', () => {
       const items = rep.page.getByTestId('timeline-item');
       await items.first().waitFor();
       // 25 activities in pages of 20: scrolling to the end loads the rest (infinite scroll), each once.
-      await expect.poll(async () => { await items.last().scrollIntoViewIfNeeded(); return items.count(); }, { timeout: 10_000 }).toBe(25);
+      await expect
+        .poll(
+          async () => {
+            await items.last().scrollIntoViewIfNeeded();
+            return items.count();
+          },
+          { timeout: 10_000 },
+        )
+        .toBe(25);
       expect(await rep.page.getByTestId('timeline-more').count()).toBe(0);
       await rep.page.getByTestId('timeline-filter').selectOption('CALL');
       await expect.poll(() => items.count(), { timeout: 10_000 }).toBe(12);
@@ -155,7 +170,12 @@ describe('the workspace in a real browser', () => {
       // The manager logs a call on the rep's contact through the API (node B); it lands on the rep's page (node A).
       await rep.page.getByTestId('timeline-filter').selectOption('');
       await expect.poll(() => items.count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(20);
-      const r = await org.manager.api.req('POST', '/activities', { type: 'CALL', contactId: contact.id, subject: 'Manager check-in call', completedAt: new Date().toISOString() });
+      const r = await org.manager.api.req('POST', '/activities', {
+        type: 'CALL',
+        contactId: contact.id,
+        subject: 'Manager check-in call',
+        completedAt: new Date().toISOString(),
+      });
       expect(r.status).toBe(201);
       await items.first().getByText('Manager check-in call').waitFor({ timeout: 15_000 });
 
@@ -180,7 +200,12 @@ describe('the workspace in a real browser', () => {
       const soon = new Date(Date.now() + 10_000).toISOString();
       const t = await org.rep2.api.post('/activities', { type: 'TASK', contactId: c.id, subject: 'Call Omar back', scheduledAt: soon });
       expect(t.status).toBe(201);
-      await org.rep2.api.post('/activities', { type: 'TASK', contactId: c.id, subject: 'Send the proposal', scheduledAt: new Date(Date.now() + 86400_000).toISOString() });
+      await org.rep2.api.post('/activities', {
+        type: 'TASK',
+        contactId: c.id,
+        subject: 'Send the proposal',
+        scheduledAt: new Date(Date.now() + 86400_000).toISOString(),
+      });
       await rep.page.goto(a.url + '/#/inbox');
       await rep.page.getByTestId('inbox-upcoming').getByText('Send the proposal').waitFor({ timeout: 15_000 });
       // First upcoming, then overdue once its due time passes (the client's clock, or the server's overdue push).
@@ -204,7 +229,12 @@ describe('the workspace in a real browser', () => {
       expect((await org.rep2.api.get(`/activities/${t.body.id}`)).body.completedAt).not.toBeNull();
 
       // An overdue task created elsewhere (API, other node) raises the badge live; completing it elsewhere lowers it.
-      const late = await org.rep2.api.post('/activities', { type: 'TASK', contactId: c.id, subject: 'Chase signature', scheduledAt: new Date(Date.now() - 3600_000).toISOString() });
+      const late = await org.rep2.api.post('/activities', {
+        type: 'TASK',
+        contactId: c.id,
+        subject: 'Chase signature',
+        scheduledAt: new Date(Date.now() - 3600_000).toISOString(),
+      });
       await badge.getByText('1').waitFor({ timeout: 15_000 });
       await org.rep2.api.patch(`/activities/${late.body.id}`, { completed: true });
       await badge.waitFor({ state: 'detached', timeout: 15_000 });
@@ -222,7 +252,9 @@ describe('the workspace in a real browser', () => {
       await rep.page.getByTestId('note-editor').click();
       await rep.page.keyboard.type('Champion is the VP of Ops.');
       // Let the note reach the server before the deal changes hands.
-      await expect.poll(async () => (await org.rep2.api.get(`/deals/${deals.rep2.id}`)).body.notePreview, { timeout: 15_000 }).toContain('Champion is the VP of Ops.');
+      await expect
+        .poll(async () => (await org.rep2.api.get(`/deals/${deals.rep2.id}`)).body.notePreview, { timeout: 15_000 })
+        .toContain('Champion is the VP of Ops.');
       expect((await org.admin.api.patch(`/deals/${deals.rep2.id}`, { ownerId: org.solo.id })).status).toBe(200);
       await rep.page.getByText('You no longer have access to this deal: it was reassigned to solo.').waitFor({ timeout: 15_000 });
       expect(await rep.page.getByText('This deal was deleted').count()).toBe(0);

@@ -1,26 +1,50 @@
 /** A tiny HTTP client for tests: real requests against a real server. */
-export interface Res<T = any> { status: number; body: T; headers: Headers }
+export interface Res<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
 
 export class Api {
-  constructor(public base: string, public token: string | null = null) {}
+  constructor(
+    public base: string,
+    public token: string | null = null,
+  ) {}
 
-  as(token: string | null): Api { return new Api(this.base, token); }
+  as(token: string | null): Api {
+    return new Api(this.base, token);
+  }
 
   async req<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res<T>> {
     const h: Record<string, string> = { ...headers };
     if (this.token) h.authorization = `Bearer ${this.token}`;
     let payload: string | undefined;
-    if (body !== undefined) { h['content-type'] ??= 'application/json'; payload = typeof body === 'string' ? body : JSON.stringify(body); }
+    if (body !== undefined) {
+      h['content-type'] ??= 'application/json';
+      payload = typeof body === 'string' ? body : JSON.stringify(body);
+    }
     const r = await fetch(this.base + '/api' + path, { method, headers: h, body: payload });
     const text = await r.text();
     let parsed: any = text;
-    try { parsed = text ? JSON.parse(text) : null; } catch { /* not json */ }
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      /* not json */
+    }
     return { status: r.status, body: parsed, headers: r.headers };
   }
-  get<T = any>(p: string) { return this.req<T>('GET', p); }
-  post<T = any>(p: string, b?: unknown) { return this.req<T>('POST', p, b ?? {}); }
-  patch<T = any>(p: string, b: unknown) { return this.req<T>('PATCH', p, b); }
-  del<T = any>(p: string) { return this.req<T>('DELETE', p); }
+  get<T = any>(p: string) {
+    return this.req<T>('GET', p);
+  }
+  post<T = any>(p: string, b?: unknown) {
+    return this.req<T>('POST', p, b ?? {});
+  }
+  patch<T = any>(p: string, b: unknown) {
+    return this.req<T>('PATCH', p, b);
+  }
+  del<T = any>(p: string) {
+    return this.req<T>('DELETE', p);
+  }
 }
 
 export interface Org {
@@ -62,7 +86,14 @@ export async function createOrg(base: string, label = 'org'): Promise<Org> {
   const pipelines = await adminApi.get('/pipelines');
   const tenant = await adminApi.get('/me');
   return {
-    api, tenantId: (tenant.body as any).tenantId ?? '', admin: { id: me.body.id, token: s.body.token, api: adminApi }, manager, rep1, rep2, solo,
-    pipelineId: pipelines.body[0].id, stages: pipelines.body[0].stages,
+    api,
+    tenantId: (tenant.body as any).tenantId ?? '',
+    admin: { id: me.body.id, token: s.body.token, api: adminApi },
+    manager,
+    rep1,
+    rep2,
+    solo,
+    pipelineId: pipelines.body[0].id,
+    stages: pipelines.body[0].stages,
   };
 }

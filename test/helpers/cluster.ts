@@ -11,12 +11,21 @@ import { Api, createOrg, type Org } from './api.js';
 import { connect, type LiveClient } from '../realtime/live-client.js';
 
 export async function freePort(): Promise<number> {
-  return new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); }); });
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
 }
 
 /** Polls `f` every 50 ms until it returns something truthy (the test timeout is the only limit). */
 export async function until<T>(f: () => Promise<T | false | undefined | null>): Promise<T> {
-  for (;;) { const v = await f(); if (v) return v; await new Promise((r) => setTimeout(r, 50)); }
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /**
@@ -26,8 +35,12 @@ export async function until<T>(f: () => Promise<T | false | undefined | null>): 
 export class OwnRedis {
   private proc: ChildProcess | null = null;
   constructor(readonly port: number) {}
-  get url() { return `redis://127.0.0.1:${this.port}`; }
-  get running() { return !!this.proc; }
+  get url() {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+  get running() {
+    return !!this.proc;
+  }
 
   static async start(): Promise<OwnRedis> {
     const r = new OwnRedis(await freePort());
@@ -47,7 +60,10 @@ export class OwnRedis {
     const p = this.proc;
     if (!p) return;
     this.proc = null;
-    await new Promise<void>((r) => { p.once('exit', () => r()); p.kill('SIGKILL'); });
+    await new Promise<void>((r) => {
+      p.once('exit', () => r());
+      p.kill('SIGKILL');
+    });
   }
 }
 
@@ -87,7 +103,11 @@ export interface Cluster {
  */
 export function useCluster(opts: ClusterOptions = {}): Cluster {
   const c = {
-    nodes: [] as TestNode[], orgs: [] as Org[], clients: [] as LiveClient[], redisUrl: '', redis: null as OwnRedis | null,
+    nodes: [] as TestNode[],
+    orgs: [] as Org[],
+    clients: [] as LiveClient[],
+    redisUrl: '',
+    redis: null as OwnRedis | null,
     async open(node: TestNode, auth: Record<string, unknown>, extra: Record<string, unknown> = {}) {
       const lc = await connect(node.url, auth, extra);
       c.clients.push(lc);
@@ -98,14 +118,21 @@ export function useCluster(opts: ClusterOptions = {}): Cluster {
   } as Cluster;
   beforeAll(async () => {
     const mode = opts.redis ?? true;
-    if (mode === 'own') { c.redis = await OwnRedis.start(); c.redisUrl = c.redis.url; }
-    else if (mode) c.redisUrl = REDIS_URL;
+    if (mode === 'own') {
+      c.redis = await OwnRedis.start();
+      c.redisUrl = c.redis.url;
+    } else if (mode) c.redisUrl = REDIS_URL;
     c.db = await createTestDatabase();
     for (let i = 0; i < (opts.nodes ?? 2); i++) {
-      c.nodes.push(await startNode({
-        databaseUrl: c.db.url, redisUrl: c.redisUrl || null, env: opts.env, create: opts.create,
-        extensions: opts.extensions ? (cfg) => opts.extensions!(cfg, i) : undefined,
-      }));
+      c.nodes.push(
+        await startNode({
+          databaseUrl: c.db.url,
+          redisUrl: c.redisUrl || null,
+          env: opts.env,
+          create: opts.create,
+          extensions: opts.extensions ? (cfg) => opts.extensions!(cfg, i) : undefined,
+        }),
+      );
     }
     for (const label of opts.orgs ?? ['org']) c.orgs.push(await createOrg(c.nodes[0].url, label));
     c.org = c.orgs[0];

@@ -5,10 +5,21 @@ import { afterAll, beforeAll } from 'vitest';
 import { createTestDatabase } from './db.js';
 import { createOrg, type Org } from './api.js';
 
-export interface TestNode { pulse: Pulse; url: string; close: () => Promise<void> }
+export interface TestNode {
+  pulse: Pulse;
+  url: string;
+  close: () => Promise<void>;
+}
 
 /** Starts one real server node (HTTP on a random port) against the given database. */
-export async function startNode(opts: { databaseUrl: string | null; dataDir?: string; redisUrl?: string | null; extensions?: (cfg: Config) => PulseExtension[] | Promise<PulseExtension[]>; env?: Record<string, string>; create?: CreateOptions } ): Promise<TestNode> {
+export async function startNode(opts: {
+  databaseUrl: string | null;
+  dataDir?: string;
+  redisUrl?: string | null;
+  extensions?: (cfg: Config) => PulseExtension[] | Promise<PulseExtension[]>;
+  env?: Record<string, string>;
+  create?: CreateOptions;
+}): Promise<TestNode> {
   const config = loadConfig({
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
@@ -18,7 +29,11 @@ export async function startNode(opts: { databaseUrl: string | null; dataDir?: st
     ...opts.env,
   });
   // Tests log in a lot from one address and may share one Redis: generous limits unless a test asks otherwise.
-  const pulse = await createPulse(config, { loginLimit: { max: 1000, windowMs: 60_000 }, ...opts.create, extensions: opts.extensions ? await opts.extensions(config) : [] });
+  const pulse = await createPulse(config, {
+    loginLimit: { max: 1000, windowMs: 60_000 },
+    ...opts.create,
+    extensions: opts.extensions ? await opts.extensions(config) : [],
+  });
   const url = await pulse.listen(0, '127.0.0.1');
   return { pulse, url, close: () => pulse.close() };
 }
@@ -34,6 +49,9 @@ export function useNodeWithOrg(label = 'org', nodeOpts: Partial<Parameters<typeo
     ctx.node = await startNode({ databaseUrl: ctx.db.url, ...nodeOpts });
     ctx.org = await createOrg(ctx.node.url, label);
   });
-  afterAll(async () => { await ctx.node?.close(); await ctx.db?.drop(); });
+  afterAll(async () => {
+    await ctx.node?.close();
+    await ctx.db?.drop();
+  });
   return ctx;
 }

@@ -19,15 +19,22 @@ const jobsB = jobsExtension({ pollSeconds: 0.5, kinds: [] });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const counting: JobKind<{ steps: number; stepMs: number }> = {
-  kind: 'test-count', actor: 'reindex',
+  kind: 'test-count',
+  actor: 'reindex',
   async run(d, job) {
     job.progress({ total: d.steps, done: 0 });
-    for (let i = 1; i <= d.steps; i++) { await sleep(d.stepMs); job.progress({ done: i, failed: i === 2 ? 1 : undefined }); }
+    for (let i = 1; i <= d.steps; i++) {
+      await sleep(d.stepMs);
+      job.progress({ done: i, failed: i === 2 ? 1 : undefined });
+    }
   },
 };
 let flakyRuns = 0;
 const flaky: JobKind<Record<string, never>> = {
-  kind: 'test-flaky', actor: 'reindex', retryLimit: 2, retryDelaySeconds: 1,
+  kind: 'test-flaky',
+  actor: 'reindex',
+  retryLimit: 2,
+  retryDelaySeconds: 1,
   async run(_d, job) {
     flakyRuns++;
     job.progress({ total: 1 });
@@ -38,7 +45,11 @@ const flaky: JobKind<Record<string, never>> = {
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  a = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: () => [realtimeExtension({ overdueEveryMs: 0 }), jobsExtension({ pollSeconds: 0.5 })] });
+  a = await startNode({
+    databaseUrl: db.url,
+    redisUrl: REDIS_URL,
+    extensions: () => [realtimeExtension({ overdueEveryMs: 0 }), jobsExtension({ pollSeconds: 0.5 })],
+  });
   b = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: () => [realtimeExtension({ overdueEveryMs: 0 }), jobsB] });
   await jobsB.jobs()!.define(counting);
   await jobsB.jobs()!.define(flaky);
@@ -46,7 +57,11 @@ beforeAll(async () => {
   stranger = await createOrg(a.url, 'jobs-other');
   org.tenantId = (await rows(a.pulse.wp.read(), 'select tenant_id from users where id = ?', [org.admin.id]))[0].tenant_id;
 }, 60_000);
-afterAll(async () => { await b?.close(); await a?.close(); await db?.drop(); });
+afterAll(async () => {
+  await b?.close();
+  await a?.close();
+  await db?.drop();
+});
 
 const progressOf = (c: LiveClient, id: string) => c.events.filter((e) => e.type === 'job.progress' && e.data.id === id);
 
@@ -74,10 +89,13 @@ describe('background jobs', () => {
       // Only the starter is told.
       await sleep(300);
       expect(progressOf(watcher, id)).toEqual([]);
-    } finally { sock.close(); watcher.close(); }
+    } finally {
+      sock.close();
+      watcher.close();
+    }
   }, 30_000);
 
-  it('is visible to the starter and the tenant\'s admins; everyone else gets 404', async () => {
+  it("is visible to the starter and the tenant's admins; everyone else gets 404", async () => {
     const id = await jobsB.jobs()!.enqueue({ tenantId: org.tenantId, userId: org.rep1.id }, 'test-count', { steps: 1, stepMs: 10 });
     expect((await org.rep1.api.get(`/jobs/${id}`)).status).toBe(200);
     expect((await org.admin.api.get(`/jobs/${id}`)).body).toMatchObject({ id, kind: 'test-count' });
@@ -104,7 +122,9 @@ describe('background jobs', () => {
       expect((await org.rep1.api.get(`/jobs/${id}`)).body).toMatchObject({ status: 'done', done: 1, error: null });
       const [row] = await rows(a.pulse.wp.read(), 'select attempts from jobs where id = ?', [id]);
       expect(row.attempts).toBe(2);
-    } finally { sock.close(); }
+    } finally {
+      sock.close();
+    }
   }, 30_000);
 
   it('builds a custom field index as a job: jobId in the create and patch responses, GET /api/jobs/:id reports it', async () => {
@@ -113,8 +133,19 @@ describe('background jobs', () => {
     expect(c.body).toMatchObject({ fieldName: 'tier', indexed: true });
     expect(typeof c.body.jobId).toBe('string');
     await until(async () => (await org.admin.api.get(`/jobs/${c.body.jobId}`)).body.status === 'done', 'the index job to finish');
-    expect((await org.admin.api.get(`/jobs/${c.body.jobId}`)).body).toEqual({ id: c.body.jobId, kind: 'custom-field-index', status: 'done', total: 1, done: 1, failed: 0, error: null });
-    const idx = await rows(a.pulse.wp.read(), `select i.indisvalid from pg_index i join pg_class c on c.oid = i.indexrelid where c.relname like 'cf_%tier'`);
+    expect((await org.admin.api.get(`/jobs/${c.body.jobId}`)).body).toEqual({
+      id: c.body.jobId,
+      kind: 'custom-field-index',
+      status: 'done',
+      total: 1,
+      done: 1,
+      failed: 0,
+      error: null,
+    });
+    const idx = await rows(
+      a.pulse.wp.read(),
+      `select i.indisvalid from pg_index i join pg_class c on c.oid = i.indexrelid where c.relname like 'cf_%tier'`,
+    );
     expect(idx).toEqual([{ indisvalid: true }]);
     const plain = await org.admin.api.post('/custom-fields', { entityType: 'DEAL', fieldName: 'plain', fieldType: 'TEXT' });
     expect(plain.body.jobId).toBeNull();

@@ -18,10 +18,16 @@ const clients: NoteClient[] = [];
 // A long periodic re-check: only feed events can explain a prompt close.
 const opts = { recheckMs: 60_000, catchUpMs: 200, projectionDelayMs: 100, compactIdleMs: 500 };
 const ext = (n: TestNode) => (n.pulse.extensions.find((e) => e.name === 'notes') as ReturnType<typeof notesExtension>).server()!;
-const client = (base: string, doc: string, token: string) => { const c = noteClient(base, doc, token); clients.push(c); return c; };
-const start = () => startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: () => [realtimeExtension({ overdueEveryMs: 0 }), notesExtension(opts)] });
+const client = (base: string, doc: string, token: string) => {
+  const c = noteClient(base, doc, token);
+  clients.push(c);
+  return c;
+};
+const start = () =>
+  startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: () => [realtimeExtension({ overdueEveryMs: 0 }), notesExtension(opts)] });
 /** The close code, or 'open' if it is still open after `ms`. */
-const closedWithin = (c: NoteClient, ms = 5000) => Promise.race([c.closed.then((x) => x.code), new Promise<'open'>((r) => setTimeout(() => r('open'), ms))]);
+const closedWithin = (c: NoteClient, ms = 5000) =>
+  Promise.race([c.closed.then((x) => x.code), new Promise<'open'>((r) => setTimeout(() => r('open'), ms))]);
 
 /** Waits until no node holds the doc, then reads it fresh from PostgreSQL through a new session. */
 async function reloaded(doc: string, token: string, node: TestNode): Promise<string> {
@@ -56,7 +62,10 @@ describe('a note through visibility changes', () => {
     const admin = client(n2.url, doc, org.admin.token);
     await Promise.all([synced(owner), synced(manager), synced(admin)]);
     owner.text.insert(0, 'Call the CFO on Monday');
-    await until(() => manager.text.toString() === 'Call the CFO on Monday' && admin.text.toString() === 'Call the CFO on Monday', 'both nodes to have the text');
+    await until(
+      () => manager.text.toString() === 'Call the CFO on Monday' && admin.text.toString() === 'Call the CFO on Monday',
+      'both nodes to have the text',
+    );
 
     expect((await org.admin.api.patch(`/deals/${deal.body.id}`, { ownerId: org.solo.id })).status).toBe(200);
     expect(await closedWithin(owner)).toBe(4403);
@@ -67,7 +76,8 @@ describe('a note through visibility changes', () => {
     await synced(solo);
     await until(() => solo.text.toString() === 'Call the CFO on Monday.', 'the new owner to see the note');
     expect(admin.provider.wsconnected).toBe(true);
-    solo.destroy(); admin.destroy();
+    solo.destroy();
+    admin.destroy();
     expect(await reloaded(doc, org.solo.token, n2)).toBe('Call the CFO on Monday.');
   });
 
@@ -109,11 +119,12 @@ describe('a note through visibility changes', () => {
     const admin = client(n2.url, doc, org.admin.token);
     await synced(admin);
     await until(() => admin.text.toString() === 'Budget approved!', 'the owner to keep editing');
-    owner.destroy(); admin.destroy();
+    owner.destroy();
+    admin.destroy();
     expect(await reloaded(doc, org.rep2.token, n2)).toBe('Budget approved!');
   });
 
-  it("treats the new access.lost notice as a re-check, and a real deletion still drops the note", async () => {
+  it('treats the new access.lost notice as a re-check, and a real deletion still drops the note', async () => {
     const deal = await org.rep1.api.post('/deals', { name: 'Notice', pipelineId: org.pipelineId });
     const dealId = deal.body.id as string;
     const doc = `deal:${dealId}`;
@@ -126,13 +137,29 @@ describe('a note through visibility changes', () => {
     // Ownership moves without any event; then the lead's notice form arrives on n1's feed.
     await run(n1.pulse.wp.read(), 'update deals set owner_id = ? where id = ?', [org.solo.id, dealId]);
     n1.pulse.feed.emit({
-      type: 'access.lost', kind: 'notice', actor: { kind: 'user', id: org.admin.id, name: 'Admin' }, requestId: null, before: null, changed: null, entityType: 'deal', entityId: dealId, tenantId: (await rows(n1.pulse.wp.read(), 'select tenant_id from deals where id = ?', [dealId]))[0].tenant_id,
-      seq: 0, at: new Date().toISOString(), audience: [org.rep1.id], data: { entityType: 'deal', entityId: dealId, reason: 'reassigned', toOwnerId: org.solo.id },
+      type: 'access.lost',
+      kind: 'notice',
+      actor: { kind: 'user', id: org.admin.id, name: 'Admin' },
+      requestId: null,
+      before: null,
+      changed: null,
+      entityType: 'deal',
+      entityId: dealId,
+      tenantId: (await rows(n1.pulse.wp.read(), 'select tenant_id from deals where id = ?', [dealId]))[0].tenant_id,
+      seq: 0,
+      at: new Date().toISOString(),
+      audience: [org.rep1.id],
+      data: { entityType: 'deal', entityId: dealId, reason: 'reassigned', toOwnerId: org.solo.id },
     });
     expect(await closedWithin(owner)).toBe(4403);
     expect(await reloaded(doc, org.solo.token, n2)).toBe('kept');
 
     expect((await org.solo.api.del(`/deals/${dealId}`)).status).toBeLessThan(300);
-    await until(async () => (await rows(n1.pulse.wp.read(), 'select 1 from note_updates where doc = ? union all select 1 from note_snapshots where doc = ?', [doc, doc])).length === 0, 'the note of the deleted deal to be dropped');
+    await until(
+      async () =>
+        (await rows(n1.pulse.wp.read(), 'select 1 from note_updates where doc = ? union all select 1 from note_snapshots where doc = ?', [doc, doc]))
+          .length === 0,
+      'the note of the deleted deal to be dropped',
+    );
   });
 });

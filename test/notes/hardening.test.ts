@@ -20,7 +20,11 @@ const clients: NoteClient[] = [];
 const opts = { recheckMs: 300, catchUpMs: 200, projectionDelayMs: 100, compactIdleMs: 500 };
 const ext = (n: TestNode) => (n.pulse.extensions.find((e) => e.name === 'notes') as ReturnType<typeof notesExtension>).server()!;
 
-const client = (base: string, doc: string, token: string) => { const c = noteClient(base, doc, token); clients.push(c); return c; };
+const client = (base: string, doc: string, token: string) => {
+  const c = noteClient(base, doc, token);
+  clients.push(c);
+  return c;
+};
 const newDeal = async () => {
   const r = await org.rep1.api.post('/deals', { name: 'Hardening', pipelineId: org.pipelineId });
   expect(r.status).toBe(201);
@@ -65,7 +69,8 @@ describe('a poisoned Yjs update (defect 2)', () => {
     const b = client(n2.url, doc, org.manager.token);
     await synced(b);
     await until(() => b.text.toString() === 'intact!', 'the other node to serve the intact note');
-    a.destroy(); b.destroy();
+    a.destroy();
+    b.destroy();
     // After both nodes let go, the note loads from PostgreSQL alone.
     await until(() => !ext(n1).isLoaded(doc) && !ext(n2).isLoaded(doc), 'both nodes to unload');
     const c = client(n2.url, doc, org.rep1.token);
@@ -89,7 +94,11 @@ describe('a poisoned Yjs update (defect 2)', () => {
     await ext(n1).store.append(tenantId, doc, [Y.encodeStateAsUpdate(later)]);
 
     const b = client(n2.url, doc, org.manager.token);
-    const loaded = await Promise.race([synced(b).then(() => 'synced'), b.closed.then((c) => `closed ${c.code}`), new Promise((r) => setTimeout(() => r('timeout'), 5000))]);
+    const loaded = await Promise.race([
+      synced(b).then(() => 'synced'),
+      b.closed.then((c) => `closed ${c.code}`),
+      new Promise((r) => setTimeout(() => r('timeout'), 5000)),
+    ]);
     expect(loaded).toBe('synced');
     expect(b.text.toString()).toBe('good content');
     expect(b.doc.getText('later').toString()).toBe('after');
@@ -116,14 +125,24 @@ describe('awareness from a peer (defect 8)', () => {
     await Promise.all([synced(here), synced(there)]);
     const s = await rawSocket(n1.url, `/yjs/${doc}?token=${org.rep1.token}`);
     const evil = 'red;background:url(http://x)';
-    s.ws.send(awarenessFrame(31337, 1, { user: { id: 'mallory', name: '<img src=x onerror=alert(1)>', color: evil, colorLight: evil, extra: 'x' }, tracking: 'y'.repeat(100) }));
+    s.ws.send(
+      awarenessFrame(31337, 1, {
+        user: { id: 'mallory', name: '<img src=x onerror=alert(1)>', color: evil, colorLight: evil, extra: 'x' },
+        tracking: 'y'.repeat(100),
+      }),
+    );
     const safe = colorFor(org.rep1.id);
     for (const c of [here, there]) {
       await until(() => c.provider.awareness.getStates().has(31337), 'the state to be relayed');
       expect(c.provider.awareness.getStates().get(31337)).toEqual({ user: { id: org.rep1.id, name: 'rep1', color: safe, colorLight: safe + '33' } });
     }
     // A plain #rrggbb colour is kept.
-    s.ws.send(awarenessFrame(31337, 2, { user: { color: '#00aa11' }, cursor: { anchor: { type: null, tname: 'note', item: null, assoc: 0 }, head: { type: null, tname: 'note', item: null, assoc: 0 } } }));
+    s.ws.send(
+      awarenessFrame(31337, 2, {
+        user: { color: '#00aa11' },
+        cursor: { anchor: { type: null, tname: 'note', item: null, assoc: 0 }, head: { type: null, tname: 'note', item: null, assoc: 0 } },
+      }),
+    );
     await until(() => (there.provider.awareness.getStates().get(31337) as any)?.user?.color === '#00aa11', 'the safe colour');
     expect((there.provider.awareness.getStates().get(31337) as any).cursor.anchor.tname).toBe('note');
     s.ws.close();

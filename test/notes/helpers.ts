@@ -21,25 +21,50 @@ export function noteClient(base: string, docName: string, token: string | null, 
   if (opts.cookie) headers.cookie = opts.cookie;
   if (opts.origin) headers.origin = opts.origin;
   const Ws = Object.keys(headers).length
-    ? class extends WebSocket { constructor(url: string, protocols?: any) { super(url, protocols, { headers }); } }
+    ? class extends WebSocket {
+        constructor(url: string, protocols?: any) {
+          super(url, protocols, { headers });
+        }
+      }
     : WebSocket;
-  const provider = new WebsocketProvider(base.replace(/^http/, 'ws') + '/yjs', docName, doc, { params, WebSocketPolyfill: Ws as any, disableBc: true });
+  const provider = new WebsocketProvider(base.replace(/^http/, 'ws') + '/yjs', docName, doc, {
+    params,
+    WebSocketPolyfill: Ws as any,
+    disableBc: true,
+  });
   const modes: string[] = [];
   const denied = provider.messageHandlers[2];
   provider.messageHandlers[2] = (encoder, decoder, p, emitSynced, type) => {
     const copy = decoding.clone(decoder);
-    if (decoding.readVarUint(copy) === 1) { modes.push(decoding.readVarString(copy)); return; }
+    if (decoding.readVarUint(copy) === 1) {
+      modes.push(decoding.readVarString(copy));
+      return;
+    }
     denied(encoder, decoder, p, emitSynced, type);
   };
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
     provider.on('closed', (c: { code: number; reason: string }) => resolve(c));
   });
-  return { doc, text: doc.getText('note'), provider, modes, closed, destroy: () => { provider.destroy(); doc.destroy(); } };
+  return {
+    doc,
+    text: doc.getText('note'),
+    provider,
+    modes,
+    closed,
+    destroy: () => {
+      provider.destroy();
+      doc.destroy();
+    },
+  };
 }
 
 export function synced(c: NoteClient): Promise<void> {
   if (c.provider.synced) return Promise.resolve();
-  return new Promise((resolve) => c.provider.once('sync', (s: boolean) => { if (s) resolve(); }));
+  return new Promise((resolve) =>
+    c.provider.once('sync', (s: boolean) => {
+      if (s) resolve();
+    }),
+  );
 }
 
 /** Polls until `cond` holds; fails with `what` after `ms`. */
@@ -56,7 +81,10 @@ export const sameState = (a: Y.Doc, b: Y.Doc) =>
   Buffer.from(Y.encodeStateVector(a)).equals(Buffer.from(Y.encodeStateVector(b))) && a.getText('note').toString() === b.getText('note').toString();
 
 /** A raw socket, for protocol-level checks the stock client would never send. */
-export function rawSocket(base: string, path: string): Promise<{ ws: WebSocket; messages: Buffer[]; closed: Promise<{ code: number; reason: string }> }> {
+export function rawSocket(
+  base: string,
+  path: string,
+): Promise<{ ws: WebSocket; messages: Buffer[]; closed: Promise<{ code: number; reason: string }> }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(base.replace(/^http/, 'ws') + path);
     const messages: Buffer[] = [];

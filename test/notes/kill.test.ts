@@ -8,7 +8,9 @@ let db: Awaited<ReturnType<typeof createTestDatabase>>;
 const nodes: ChildNode[] = [];
 const env = () => ({ DATABASE_URL: db.url, REDIS_URL, NOTES_OPTS: JSON.stringify({ catchUpMs: 200, compactMinBytes: 300 }) });
 
-beforeAll(async () => { db = await createTestDatabase(); });
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
 afterAll(async () => {
   for (const n of nodes) await n.kill();
   await db?.drop();
@@ -30,7 +32,10 @@ describe('a node killed with SIGKILL', () => {
       const ch = String.fromCharCode(97 + (i % 26));
       writer.text.insert(writer.text.length, ch);
       expected += ch;
-      if (i % 7 === 3) { writer.text.delete(0, 1); expected = expected.slice(1); }
+      if (i % 7 === 3) {
+        writer.text.delete(0, 1);
+        expected = expected.slice(1);
+      }
       if (i % 50 === 0) await new Promise((r) => setTimeout(r, 5));
     }
     // The watcher sees what the server applied, and the server applies only what it has stored.

@@ -23,10 +23,16 @@ beforeAll(async () => {
   node = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: () => [ext] });
   org = await createOrg(node.url, 'mem');
 });
-afterAll(async () => { await node?.close(); await db?.drop(); });
+afterAll(async () => {
+  await node?.close();
+  await db?.drop();
+});
 
 async function settle(): Promise<number> {
-  for (let i = 0; i < 3; i++) { gc(); await new Promise((r) => setTimeout(r, 20)); }
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 20));
+  }
   return process.memoryUsage().heapUsed;
 }
 
@@ -35,8 +41,12 @@ describe('memory', () => {
     const em = node.pulse.wp.read();
     const stage = org.stages[0].id;
     const tenantId = (await rows(em, 'select tenant_id from users where id = ?', [org.rep1.id]))[0].tenant_id;
-    await run(em, `insert into deals (id, tenant_id, name, owner_id, pipeline_id, stage_id, status)
-      select gen_random_uuid(), ?, 'm' || g, ?, ?, ?, 'OPEN' from generate_series(1, 1100) g`, [tenantId, org.rep1.id, org.pipelineId, stage]);
+    await run(
+      em,
+      `insert into deals (id, tenant_id, name, owner_id, pipeline_id, stage_id, status)
+      select gen_random_uuid(), ?, 'm' || g, ?, ?, ?, 'OPEN' from generate_series(1, 1100) g`,
+      [tenantId, org.rep1.id, org.pipelineId, stage],
+    );
     const ids = (await rows<{ id: string }>(em, 'select id from deals where owner_id = ? order by name', [org.rep1.id])).map((r) => r.id);
     expect(ids.length).toBe(1100);
     const notes = ext.server()!;

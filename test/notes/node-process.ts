@@ -13,5 +13,7 @@ process.on('message', (m: any) => {
   if (m?.cmd === 'cpu') process.send!({ cpu: process.cpuUsage(), rss: process.memoryUsage().rss, notes: notes.server()?.stats() });
   if (m?.cmd === 'stop') void pulse.close().then(() => process.exit(0));
 });
-process.on('SIGTERM', () => { void pulse.close().finally(() => process.exit(0)); });
+process.on('SIGTERM', () => {
+  void pulse.close().finally(() => process.exit(0));
+});
 process.send!({ url });

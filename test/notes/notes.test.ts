@@ -93,7 +93,10 @@ describe('notes over the y-websocket protocol', () => {
     const cookie = client(n1.url, `deal:${dealId}`, null, { cookie: `pulse_session=${encodeURIComponent(org.rep1.token)}` });
     await synced(cookie);
     // ...but not from a page on another site (cross-site WebSocket hijacking); a token is fine from anywhere.
-    const hijack = client(n1.url, `deal:${dealId}`, null, { cookie: `pulse_session=${encodeURIComponent(org.rep1.token)}`, origin: 'https://evil.example' });
+    const hijack = client(n1.url, `deal:${dealId}`, null, {
+      cookie: `pulse_session=${encodeURIComponent(org.rep1.token)}`,
+      origin: 'https://evil.example',
+    });
     expect((await hijack.closed).code).toBe(4401);
     expect(hijack.provider.synced).toBe(false);
     const tokenElsewhere = client(n1.url, `deal:${dealId}`, org.rep1.token, { origin: 'https://evil.example' });
@@ -114,7 +117,10 @@ describe('notes over the y-websocket protocol', () => {
     await until(() => reader.text.toString() === 'owner text', 'the reader to see the text');
     reader.text.insert(0, 'VANDAL ');
     reader.provider.awareness.setLocalStateField('user', { name: 'x', color: '#0f0' });
-    await until(() => [...owner.provider.awareness.getStates().values()].some((s: any) => s.user?.id === org.solo.id), "the reader's cursor on the owner's side");
+    await until(
+      () => [...owner.provider.awareness.getStates().values()].some((s: any) => s.user?.id === org.solo.id),
+      "the reader's cursor on the owner's side",
+    );
     owner.text.insert(owner.text.length, '!');
     await until(() => reader.text.toString().endsWith('!'), 'a later owner edit to reach the reader');
     expect(owner.text.toString()).toBe('owner text!');
@@ -155,11 +161,15 @@ describe('notes over the y-websocket protocol', () => {
       const d = client(n3.url, `deal:${dealId}`, org.rep2.token);
       await synced(d);
       // What the live-event layer does between nodes: commits on n1 reach n3's feed.
-      const unsub = n1.pulse.wp.onCommit((events) => { for (const e of events) n3.pulse.feed.emit(e); });
+      const unsub = n1.pulse.wp.onCommit((events) => {
+        for (const e of events) n3.pulse.feed.emit(e);
+      });
       await org.admin.api.patch(`/deals/${dealId}`, { ownerId: org.solo.id });
       expect((await d.closed).code).toBe(4403);
       unsub();
-    } finally { await n3.close(); }
+    } finally {
+      await n3.close();
+    }
   });
 
   it('projects the note text onto the deal (debounced), without bumping its version', async () => {
@@ -171,7 +181,9 @@ describe('notes over the y-websocket protocol', () => {
     await until(async () => (await org.rep1.api.get(`/deals/${dealId}`)).body.notePreview === 'Call back on Monday', 'the preview');
     const after = (await org.rep1.api.get(`/deals/${dealId}`)).body;
     expect(after.version).toBe(before.version);
-    const events = await rows(n1.pulse.wp.read(), `select count(*)::int as n from outbox_events where entity_id = ? and type = 'deal.updated'`, [dealId]);
+    const events = await rows(n1.pulse.wp.read(), `select count(*)::int as n from outbox_events where entity_id = ? and type = 'deal.updated'`, [
+      dealId,
+    ]);
     // Debounced: a handful of events at most, never one per keystroke.
     expect(events[0].n).toBeGreaterThan(0);
     expect(events[0].n).toBeLessThan(19);
@@ -188,7 +200,9 @@ describe('notes over the y-websocket protocol', () => {
       b.text.insert(0, 'from lonely ');
       await until(() => sameState(a.doc, b.doc) && a.text.length === 20, 'convergence without the bus');
       b.destroy();
-    } finally { await lonely.close(); }
+    } finally {
+      await lonely.close();
+    }
   });
 
   it('compacts the log into a snapshot when the last client leaves, and unloads the doc', async () => {
@@ -242,8 +256,12 @@ describe('notes over the y-websocket protocol', () => {
       const compactions = [c1, c2].map((n) => (n.pulse.extensions[0] as ReturnType<typeof notesExtension>).server()!.stats().compactions.runs);
       expect(compactions[0]).toBeGreaterThan(0);
       expect(compactions[1]).toBeGreaterThan(0);
-      a.destroy(); b.destroy();
-    } finally { await c1.close(); await c2.close(); }
+      a.destroy();
+      b.destroy();
+    } finally {
+      await c1.close();
+      await c2.close();
+    }
   });
 
   it('closes sessions and drops the note when the deal is deleted', async () => {
@@ -253,13 +271,20 @@ describe('notes over the y-websocket protocol', () => {
     await synced(a);
     a.text.insert(0, 'soon gone');
     await until(async () => (await noteRows(doc)).length > 0, 'the update to be logged');
-    const unsub = n1.pulse.wp.onCommit((events) => { for (const e of events) n1.pulse.feed.emit(e); });
+    const unsub = n1.pulse.wp.onCommit((events) => {
+      for (const e of events) n1.pulse.feed.emit(e);
+    });
     try {
       expect((await org.rep1.api.del(`/deals/${dealId}`)).status).toBeLessThan(300);
       expect((await a.closed).code).toBe(4403);
-      await until(async () => (await noteRows(doc)).length === 0
-        && (await rows(n1.pulse.wp.read(), 'select 1 from note_snapshots where doc = ?', [doc])).length === 0, 'the note to be dropped');
-    } finally { unsub(); }
+      await until(
+        async () =>
+          (await noteRows(doc)).length === 0 && (await rows(n1.pulse.wp.read(), 'select 1 from note_snapshots where doc = ?', [doc])).length === 0,
+        'the note to be dropped',
+      );
+    } finally {
+      unsub();
+    }
   });
 
   it('closes a socket that sends a malformed message (4400) and stores nothing from it', async () => {
@@ -274,7 +299,9 @@ describe('notes over the y-websocket protocol', () => {
     // A well-formed envelope around an update that is not a Yjs update.
     const u = await rawSocket(n1.url, `/yjs/${doc}?token=${org.rep1.token}`);
     const e = encoding.createEncoder();
-    encoding.writeVarUint(e, 0); encoding.writeVarUint(e, 2); encoding.writeVarUint8Array(e, new Uint8Array([200, 1, 7, 7, 7, 255, 255]));
+    encoding.writeVarUint(e, 0);
+    encoding.writeVarUint(e, 2);
+    encoding.writeVarUint8Array(e, new Uint8Array([200, 1, 7, 7, 7, 255, 255]));
     u.ws.send(encoding.toUint8Array(e));
     expect((await u.closed).code).toBe(4400);
     expect(await noteRows(doc)).toEqual([]);

@@ -20,9 +20,15 @@ const spawnA = async () => {
   children.push(a);
   return a;
 };
-const client = (base: string, doc: string, token: string) => { const c = noteClient(base, doc, token); clients.push(c); return c; };
+const client = (base: string, doc: string, token: string) => {
+  const c = noteClient(base, doc, token);
+  clients.push(c);
+  return c;
+};
 
-beforeAll(async () => { db = await createTestDatabase(); });
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
 afterAll(async () => {
   for (const c of clients) c.destroy();
   for (const n of nodes) await n.close();
@@ -33,7 +39,11 @@ afterAll(async () => {
 describe('notePreview after the editing node is killed', () => {
   it('is written by the other node holding the doc, from updates it got over the bus', async () => {
     const a = await spawnA();
-    const b = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: () => [notesExtension({ catchUpMs: 200, projectionDelayMs: 200 })] });
+    const b = await startNode({
+      databaseUrl: db.url,
+      redisUrl: REDIS_URL,
+      extensions: () => [notesExtension({ catchUpMs: 200, projectionDelayMs: 200 })],
+    });
     nodes.push(b);
     org = await createOrg(b.url, 'proj');
     const deal = await org.rep1.api.post('/deals', { name: 'Preview', pipelineId: org.pipelineId });
@@ -45,13 +55,21 @@ describe('notePreview after the editing node is killed', () => {
     await until(() => watcher.text.toString() === 'Send the contract', 'node B to have the text');
     await a.kill('SIGKILL');
     writer.destroy();
-    await until(async () => (await org.manager.api.get(`/deals/${deal.body.id}`)).body.notePreview === 'Send the contract', 'the preview from node B', 10_000);
+    await until(
+      async () => (await org.manager.api.get(`/deals/${deal.body.id}`)).body.notePreview === 'Send the contract',
+      'the preview from node B',
+      10_000,
+    );
   });
 
   it('is written by the last node out, from rows it read in catch-up (no Redis on that node)', async () => {
     const a = await spawnA();
     // No Redis and no timer of its own that fires in time: only the unload of the last client can write it.
-    const c = await startNode({ databaseUrl: db.url, redisUrl: 'redis://127.0.0.1:1', extensions: () => [notesExtension({ catchUpMs: 200, projectionDelayMs: 600_000 })] });
+    const c = await startNode({
+      databaseUrl: db.url,
+      redisUrl: 'redis://127.0.0.1:1',
+      extensions: () => [notesExtension({ catchUpMs: 200, projectionDelayMs: 600_000 })],
+    });
     nodes.push(c);
     const deal = await org.rep1.api.post('/deals', { name: 'Preview 2', pipelineId: org.pipelineId });
     const doc = `deal:${deal.body.id}`;
@@ -64,6 +82,10 @@ describe('notePreview after the editing node is killed', () => {
     writer.destroy();
     expect((await org.manager.api.get(`/deals/${deal.body.id}`)).body.notePreview).toBeNull();
     watcher.destroy();
-    await until(async () => (await org.manager.api.get(`/deals/${deal.body.id}`)).body.notePreview === 'Renewal in March', 'the preview from the last node out', 10_000);
+    await until(
+      async () => (await org.manager.api.get(`/deals/${deal.body.id}`)).body.notePreview === 'Renewal in March',
+      'the preview from the last node out',
+      10_000,
+    );
   });
 });

@@ -10,15 +10,28 @@ import { poisonedUpdate } from './poison.js';
 
 // A seeded generator: a failure here reproduces.
 let seed = 42;
-const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+const rnd = (n: number) => {
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  return seed % n;
+};
 
 function editedDoc(): Y.Doc {
-  const docs = [1, 2, 3].map((id) => { const d = new Y.Doc(); d.clientID = id; return d; });
+  const docs = [1, 2, 3].map((id) => {
+    const d = new Y.Doc();
+    d.clientID = id;
+    return d;
+  });
   for (let i = 0; i < 60; i++) {
-    const d = docs[rnd(3)]; const t = d.getText('note');
-    if (t.length && rnd(4) === 0) t.delete(rnd(t.length), 1); else t.insert(rnd(t.length + 1), 'ab'.slice(0, 1 + rnd(2)));
+    const d = docs[rnd(3)];
+    const t = d.getText('note');
+    if (t.length && rnd(4) === 0) t.delete(rnd(t.length), 1);
+    else t.insert(rnd(t.length + 1), 'ab'.slice(0, 1 + rnd(2)));
     if (rnd(10) === 0) d.getMap('m').set('k' + rnd(3), new Y.Text('x'));
-    if (rnd(5) === 0) { const a = docs[rnd(3)], b = docs[rnd(3)]; Y.applyUpdate(b, Y.encodeStateAsUpdate(a, Y.encodeStateVector(b))); }
+    if (rnd(5) === 0) {
+      const a = docs[rnd(3)],
+        b = docs[rnd(3)];
+      Y.applyUpdate(b, Y.encodeStateAsUpdate(a, Y.encodeStateVector(b)));
+    }
   }
   for (const a of docs) for (const b of docs) Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
   return docs[0];
@@ -32,22 +45,43 @@ function randomUpdate(d: Y.Doc): Uint8Array {
   const st = Y.getState(d.store, client);
   const clock = rnd(3) === 0 ? st + rnd(3) : Math.max(0, st - rnd(3));
   const n = 1 + rnd(3);
-  encoding.writeVarUint(e, 1); encoding.writeVarUint(e, n); encoding.writeVarUint(e, client); encoding.writeVarUint(e, clock);
-  const ref = () => { const c = clients[rnd(4)]; const s = Y.getState(d.store, c); return [c, rnd(3) === 0 ? s + rnd(4) : rnd(Math.max(1, s + 2))]; };
+  encoding.writeVarUint(e, 1);
+  encoding.writeVarUint(e, n);
+  encoding.writeVarUint(e, client);
+  encoding.writeVarUint(e, clock);
+  const ref = () => {
+    const c = clients[rnd(4)];
+    const s = Y.getState(d.store, c);
+    return [c, rnd(3) === 0 ? s + rnd(4) : rnd(Math.max(1, s + 2))];
+  };
   for (let i = 0; i < n; i++) {
-    const hasO = rnd(2) === 0, hasR = rnd(2) === 0;
+    const hasO = rnd(2) === 0,
+      hasR = rnd(2) === 0;
     const content = [4, 4, 4, 1, 7][rnd(5)];
     encoding.writeUint8(e, content | (hasO ? 0x80 : 0) | (hasR ? 0x40 : 0));
     if (hasO) for (const x of ref()) encoding.writeVarUint(e, x);
     if (hasR) for (const x of ref()) encoding.writeVarUint(e, x);
     if (!hasO && !hasR) {
-      if (rnd(2) === 0) { encoding.writeVarUint(e, 1); encoding.writeVarString(e, ['note', 'm'][rnd(2)]); } else { encoding.writeVarUint(e, 0); for (const x of ref()) encoding.writeVarUint(e, x); }
+      if (rnd(2) === 0) {
+        encoding.writeVarUint(e, 1);
+        encoding.writeVarString(e, ['note', 'm'][rnd(2)]);
+      } else {
+        encoding.writeVarUint(e, 0);
+        for (const x of ref()) encoding.writeVarUint(e, x);
+      }
     }
-    if (content === 4) encoding.writeVarString(e, 'Z'); else if (content === 1) encoding.writeVarUint(e, 1); else encoding.writeVarUint(e, 2);
+    if (content === 4) encoding.writeVarString(e, 'Z');
+    else if (content === 1) encoding.writeVarUint(e, 1);
+    else encoding.writeVarUint(e, 2);
   }
   const nd = rnd(2);
   encoding.writeVarUint(e, nd);
-  for (let i = 0; i < nd; i++) { encoding.writeVarUint(e, clients[rnd(4)]); encoding.writeVarUint(e, 1); encoding.writeVarUint(e, rnd(40)); encoding.writeVarUint(e, 1 + rnd(3)); }
+  for (let i = 0; i < nd; i++) {
+    encoding.writeVarUint(e, clients[rnd(4)]);
+    encoding.writeVarUint(e, 1);
+    encoding.writeVarUint(e, rnd(40));
+    encoding.writeVarUint(e, 1 + rnd(3));
+  }
   return encoding.toUint8Array(e);
 }
 
@@ -88,10 +122,14 @@ describe('checking a Yjs update before it is stored', () => {
       const server = new Y.Doc();
       const a = new Y.Doc();
       const other = new Y.Doc();
-      a.on('update', (u: Uint8Array) => { expect(checkUpdate(u, stateOf(server)).kind).toBe('ok'); Y.applyUpdate(server, u); });
+      a.on('update', (u: Uint8Array) => {
+        expect(checkUpdate(u, stateOf(server)).kind).toBe('ok');
+        Y.applyUpdate(server, u);
+      });
       for (let i = 0; i < 40; i++) {
         const t = a.getText('note');
-        if (t.length && rnd(3) === 0) t.delete(rnd(t.length), 1); else t.insert(rnd(t.length + 1), 'hey');
+        if (t.length && rnd(3) === 0) t.delete(rnd(t.length), 1);
+        else t.insert(rnd(t.length + 1), 'hey');
         if (rnd(8) === 0) a.getMap('m').set('x', rnd(2) ? new Y.Map() : 'v');
         if (rnd(6) === 0) {
           other.getText('note').insert(0, 'o');
@@ -113,7 +151,10 @@ describe('checking a Yjs update before it is stored', () => {
     src.getText('note').insert(0, 'good ');
     rows.push({ id: 99, update: poisonedUpdate(12345) });
     src.getText('note').insert(5, 'text');
-    const { doc, rejected } = buildDoc(parseDocName('deal:00000000-0000-4000-8000-000000000001')!, 't', { snapshot: null, log: rows.sort((x, y) => x.id - y.id) });
+    const { doc, rejected } = buildDoc(parseDocName('deal:00000000-0000-4000-8000-000000000001')!, 't', {
+      snapshot: null,
+      log: rows.sort((x, y) => x.id - y.id),
+    });
     expect(doc.ydoc.getText('note').toString()).toBe('good text');
     expect(rejected.map((r) => r.id)).toEqual([99]);
     doc.ydoc.destroy();
@@ -127,10 +168,19 @@ describe('what a feed event does to a note', () => {
     expect(feedAction(ev('contact.deleted', { id: 'e1' }))).toEqual({ kind: 'deleted', doc: 'contact:e1' });
     expect(feedAction(ev('deal.deleted', { id: 'e1', reason: 'access_lost' }))).toEqual({ kind: 'recheck', docs: ['deal:e1'] });
     expect(feedAction(ev('contact.deleted', { id: 'e1', reason: 'access_lost' }))).toEqual({ kind: 'recheck', docs: ['contact:e1'] });
-    expect(feedAction(ev('access.lost', { entityType: 'deal', entityId: 'd9', reason: 'reassigned', toOwnerId: 'u2' }, 'd9'))).toEqual({ kind: 'recheck', docs: ['deal:d9'] });
-    expect(feedAction(ev('access.lost', { entityType: 'contact', entityId: 'c9', reason: 'unshared' }, 'c9'))).toEqual({ kind: 'recheck', docs: ['contact:c9'] });
+    expect(feedAction(ev('access.lost', { entityType: 'deal', entityId: 'd9', reason: 'reassigned', toOwnerId: 'u2' }, 'd9'))).toEqual({
+      kind: 'recheck',
+      docs: ['deal:d9'],
+    });
+    expect(feedAction(ev('access.lost', { entityType: 'contact', entityId: 'c9', reason: 'unshared' }, 'c9'))).toEqual({
+      kind: 'recheck',
+      docs: ['contact:c9'],
+    });
     expect(feedAction(ev('access.lost', { entityType: 'company', entityId: 'x', reason: 'manager_changed' }))).toEqual({ kind: 'none' });
-    expect(feedAction(ev('access.granted', { entityType: 'deal', entityId: 'd9', reason: 'reassigned', record: {} }, 'd9'))).toEqual({ kind: 'recheck', docs: ['deal:d9'] });
+    expect(feedAction(ev('access.granted', { entityType: 'deal', entityId: 'd9', reason: 'reassigned', record: {} }, 'd9'))).toEqual({
+      kind: 'recheck',
+      docs: ['deal:d9'],
+    });
     expect(feedAction(ev('user.updated', {}))).toEqual({ kind: 'recheck-tenant', tenantId: 't1' });
     expect(feedAction(ev('share.deleted', { contactId: 'e1', userId: 'u' }))).toEqual({ kind: 'recheck', docs: ['contact:e1'] });
   });
@@ -144,7 +194,8 @@ describe('the pre-auth queue', () => {
     expect(q.push(new Uint8Array(400))).toBeNull();
     expect(q.drain().length).toBe(2);
     const c = new PreAuthQueue(2, 1000);
-    c.push(new Uint8Array(1)); c.push(new Uint8Array(1));
+    c.push(new Uint8Array(1));
+    c.push(new Uint8Array(1));
     expect(c.push(new Uint8Array(1))).toEqual({ code: 4400, reason: expect.stringContaining('messages') });
   });
 });

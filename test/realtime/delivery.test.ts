@@ -12,9 +12,19 @@ let node: TestNode;
 let org: Org;
 let other: Org;
 const clients: LiveClient[] = cluster.clients;
-beforeAll(() => { ({ db, nodes: [node], orgs: [org, other] } = cluster); });
+beforeAll(() => {
+  ({
+    db,
+    nodes: [node],
+    orgs: [org, other],
+  } = cluster);
+});
 
-const open = async (token: string, auth: Record<string, unknown> = {}) => { const c = await connect(node.url, { token, ...auth }); clients.push(c); return c; };
+const open = async (token: string, auth: Record<string, unknown> = {}) => {
+  const c = await connect(node.url, { token, ...auth });
+  clients.push(c);
+  return c;
+};
 const newDeal = async (who: { api: Org['admin']['api'] }, title: string, o = org) => {
   const r = await who.api.post('/deals', { name: title, pipelineId: o.pipelineId, stageId: o.stages[0].id, amount: '100.00' });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
@@ -24,7 +34,8 @@ const newDeal = async (who: { api: Org['admin']['api'] }, title: string, o = org
 describe('live events', () => {
   it('pushes a committed deal to exactly the users the visibility module allows, in order', async () => {
     const [admin, manager, rep1, rep2, solo, stranger] = await Promise.all(
-      [org.admin, org.manager, org.rep1, org.rep2, org.solo, other.admin].map((u) => open(u.token)));
+      [org.admin, org.manager, org.rep1, org.rep2, org.solo, other.admin].map((u) => open(u.token)),
+    );
     expect(rep1.ready?.userId).toBe(org.rep1.id);
 
     const deal = await newDeal(org.rep1, 'Live one');
@@ -54,7 +65,9 @@ describe('live events', () => {
     const ok = await connect(node.url, {}, { extraHeaders: { cookie: `pulse_session=${org.rep1.token}` } });
     clients.push(ok);
     expect(ok.ready?.userId).toBe(org.rep1.id);
-    const err = await connect(node.url, {}, { extraHeaders: { cookie: `pulse_session=${org.rep1.token}`, origin: 'https://evil.example' } }).catch((e) => e);
+    const err = await connect(node.url, {}, { extraHeaders: { cookie: `pulse_session=${org.rep1.token}`, origin: 'https://evil.example' } }).catch(
+      (e) => e,
+    );
     expect(err.data?.error?.code).toBe('FORBIDDEN');
   });
 
@@ -71,7 +84,10 @@ describe('live events', () => {
       const deadline = Date.now() + 5000;
       for (;;) {
         const again = await connect(capped.url, { token: org.rep2.token }).catch((e) => e);
-        if (!(again instanceof Error)) { mine.push(again); break; }
+        if (!(again instanceof Error)) {
+          mine.push(again);
+          break;
+        }
         if (Date.now() > deadline) throw new Error('the slot was not freed');
         await new Promise((r) => setTimeout(r, 50));
       }

@@ -18,12 +18,32 @@ let a: TestNode;
 let b: TestNode;
 let org: Org;
 const clients: LiveClient[] = cluster.clients;
-beforeAll(() => { ({ org, nodes: [a, b] } = cluster); });
+beforeAll(() => {
+  ({
+    org,
+    nodes: [a, b],
+  } = cluster);
+});
 
 type Kind = 'deal' | 'contact' | 'company' | 'activity';
-const COVERED = ['deal.created', 'deal.updated', 'deal.moved', 'deal.deleted', 'contact.created', 'contact.updated', 'contact.deleted',
-  'company.created', 'company.updated', 'company.deleted', 'activity.created', 'activity.updated', 'activity.deleted', 'inbox.updated',
-  'share.created', 'share.deleted'];
+const COVERED = [
+  'deal.created',
+  'deal.updated',
+  'deal.moved',
+  'deal.deleted',
+  'contact.created',
+  'contact.updated',
+  'contact.deleted',
+  'company.created',
+  'company.updated',
+  'company.deleted',
+  'activity.created',
+  'activity.updated',
+  'activity.deleted',
+  'inbox.updated',
+  'share.created',
+  'share.deleted',
+];
 
 /** The record an event is about, as REST addresses it. */
 function recordOf(type: string, data: any): { kind: Kind; id: string } {
@@ -32,7 +52,8 @@ function recordOf(type: string, data: any): { kind: Kind; id: string } {
   const kind = type.split('.')[0] as Kind;
   return { kind, id: data.id };
 }
-const path = (r: { kind: Kind; id: string }) => `/${r.kind === 'company' ? 'companies' : r.kind === 'activity' ? 'activities' : r.kind + 's'}/${r.id}`;
+const path = (r: { kind: Kind; id: string }) =>
+  `/${r.kind === 'company' ? 'companies' : r.kind === 'activity' ? 'activities' : r.kind + 's'}/${r.id}`;
 
 describe('no event about a record a rep cannot read, for every event type, on two nodes', () => {
   it('holds across creates, changes, moves, tasks, shares, reassignments and deletions', async () => {
@@ -40,10 +61,12 @@ describe('no event about a record a rep cannot read, for every event type, on tw
     type RepName = keyof typeof reps;
     // Every rep on both nodes; the manager too, as the positive control for the team's records.
     const sockets: { rep: RepName; c: LiveClient }[] = [];
-    for (const rep of Object.keys(reps) as RepName[]) for (const n of [a, b]) {
-      const c = await connect(n.url, { token: reps[rep].token });
-      clients.push(c); sockets.push({ rep, c });
-    }
+    for (const rep of Object.keys(reps) as RepName[])
+      for (const n of [a, b]) {
+        const c = await connect(n.url, { token: reps[rep].token });
+        clients.push(c);
+        sockets.push({ rep, c });
+      }
 
     const records = new Map<string, { kind: Kind; id: string }>();
     const readable = new Map<string, boolean>(); // `${rep}|${kind}:${id}` -> could read now
@@ -51,16 +74,22 @@ describe('no event about a record a rep cannot read, for every event type, on tw
     const bySeq = new Map<number, { e: CommittedEvent; step: number }>();
     const may = new Map<string, boolean>(); // `${step}|${rep}|${kind}:${id}` -> readable before or after the step
     let step = 0;
-    const listen = (e: CommittedEvent[]) => { for (const x of e) bySeq.set(x.seq, { e: x, step }); };
+    const listen = (e: CommittedEvent[]) => {
+      for (const x of e) bySeq.set(x.seq, { e: x, step });
+    };
     const offs = [a, b].map((n) => n.pulse.wp.onCommit(listen));
 
     const check = async () => {
       const out = new Map<string, boolean>();
-      await Promise.all([...records.values()].flatMap((r) => (Object.keys(reps) as RepName[]).map(async (rep) => {
-        const res = await reps[rep].api.get(path(r));
-        if (res.status !== 200 && res.status !== 404) throw new Error(`GET ${path(r)} as ${rep}: ${res.status}`);
-        out.set(key(rep, r), res.status === 200);
-      })));
+      await Promise.all(
+        [...records.values()].flatMap((r) =>
+          (Object.keys(reps) as RepName[]).map(async (rep) => {
+            const res = await reps[rep].api.get(path(r));
+            if (res.status !== 200 && res.status !== 404) throw new Error(`GET ${path(r)} as ${rep}: ${res.status}`);
+            out.set(key(rep, r), res.status === 200);
+          }),
+        ),
+      );
       return out;
     };
     /** One REST write as a step: records what each rep could read just before and just after it. */
@@ -68,11 +97,16 @@ describe('no event about a record a rep cannot read, for every event type, on tw
       step++;
       const res = await fn();
       expect(expected, JSON.stringify(res.body)).toContain(res.status);
-      for (const [, v] of bySeq) if (v.step === step && COVERED.includes(v.e.type)) { const r = recordOf(v.e.type, v.e.data); records.set(`${r.kind}:${r.id}`, r); }
+      for (const [, v] of bySeq)
+        if (v.step === step && COVERED.includes(v.e.type)) {
+          const r = recordOf(v.e.type, v.e.data);
+          records.set(`${r.kind}:${r.id}`, r);
+        }
       const after = await check();
-      for (const r of records.values()) for (const rep of Object.keys(reps)) {
-        may.set(`${step}|${key(rep, r)}`, !!readable.get(key(rep, r)) || !!after.get(key(rep, r)));
-      }
+      for (const r of records.values())
+        for (const rep of Object.keys(reps)) {
+          may.set(`${step}|${key(rep, r)}`, !!readable.get(key(rep, r)) || !!after.get(key(rep, r)));
+        }
       for (const [k, v] of after) readable.set(k, v);
       return res.body;
     };
@@ -86,11 +120,15 @@ describe('no event about a record a rep cannot read, for every event type, on tw
     await act(() => rep1.patch(`/companies/${co.id}`, { industry: 'Anvils' }));
     const ct: any = await act(() => rep1.post('/contacts', { firstName: 'Wile', companyId: co.id }));
     await act(() => rep1.patch(`/contacts/${ct.id}`, { jobTitle: 'Coyote' }));
-    const deal: any = await act(() => rep1.post('/deals', { name: 'Rockets', pipelineId: org.pipelineId, stageId: open[0].id, contactId: ct.id, companyId: co.id }));
+    const deal: any = await act(() =>
+      rep1.post('/deals', { name: 'Rockets', pipelineId: org.pipelineId, stageId: open[0].id, contactId: ct.id, companyId: co.id }),
+    );
     await act(() => rep1.patch(`/deals/${deal.id}`, { amount: '500.00' }));
     await act(() => rep1.post(`/deals/${deal.id}/move`, { stageId: open[1].id }));
     // Activities and the inbox: a task on the contact, completed, then a note, changed and deleted.
-    const t: any = await act(() => rep1.post('/activities', { type: 'TASK', contactId: ct.id, subject: 'Order more', scheduledAt: new Date(Date.now() + 3600_000).toISOString() }));
+    const t: any = await act(() =>
+      rep1.post('/activities', { type: 'TASK', contactId: ct.id, subject: 'Order more', scheduledAt: new Date(Date.now() + 3600_000).toISOString() }),
+    );
     await act(() => rep1.patch(`/activities/${t.id}`, { completed: true }));
     const note: any = await act(() => rep1.post('/activities', { type: 'NOTE', dealId: deal.id, body: 'Beep beep' }));
     await act(() => rep1.patch(`/activities/${note.id}`, { body: 'Meep meep' }));
@@ -105,7 +143,9 @@ describe('no event about a record a rep cannot read, for every event type, on tw
     await act(() => rep1.del(`/activities/${note.id}`));
     // rep2's own task: its inbox is rep2's alone.
     const ct2: any = await act(() => rep2.post('/contacts', { firstName: 'Road', lastName: 'Runner' }));
-    const t2: any = await act(() => rep2.post('/activities', { type: 'TASK', contactId: ct2.id, subject: 'Run', scheduledAt: new Date(Date.now() + 3600_000).toISOString() }));
+    const t2: any = await act(() =>
+      rep2.post('/activities', { type: 'TASK', contactId: ct2.id, subject: 'Run', scheduledAt: new Date(Date.now() + 3600_000).toISOString() }),
+    );
     await act(() => rep2.patch(`/activities/${t2.id}`, { scheduledAt: new Date(Date.now() + 7200_000).toISOString() }));
     await act(() => rep2.del(`/activities/${t2.id}`));
     // Reassignment out of the team: rep1 and the manager lose sight, solo gains it.
@@ -122,7 +162,11 @@ describe('no event about a record a rep cannot read, for every event type, on tw
     for (const off of offs) off();
 
     // A last event each rep sees: its stream is in seq order, so everything before it has arrived.
-    const markers = await Promise.all((Object.keys(reps) as RepName[]).map(async (rep) => [rep, (await reps[rep].api.post('/contacts', { firstName: `marker ${rep}` })).body.id] as const));
+    const markers = await Promise.all(
+      (Object.keys(reps) as RepName[]).map(
+        async (rep) => [rep, (await reps[rep].api.post('/contacts', { firstName: `marker ${rep}` })).body.id] as const,
+      ),
+    );
     for (const { rep, c } of sockets) await c.untilEvent((e) => e.type === 'contact.created' && e.data.id === markers.find((m) => m[0] === rep)![1]);
 
     const seen = new Map<string, Set<RepName>>(); // type -> reps that received one

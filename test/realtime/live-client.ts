@@ -20,20 +20,32 @@ export class LiveClient {
   /** Resolves once `pred` holds for what has arrived (the test timeout is the only limit). */
   until<T>(pred: (c: LiveClient) => T | undefined | false | null): Promise<T> {
     return new Promise((resolve) => {
-      const check = () => { const r = pred(this); if (r) resolve(r); else this.waiters.push(check); };
+      const check = () => {
+        const r = pred(this);
+        if (r) resolve(r);
+        else this.waiters.push(check);
+      };
       check();
     });
   }
 
-  untilEvent(f: (e: EventEnvelope<any>) => boolean) { return this.until((c) => c.events.find(f)); }
-  untilMessage(name: string) { return this.until((c) => c.other.find((m) => m.name === name)); }
-  get seqs() { return this.events.map((e) => e.seq); }
+  untilEvent(f: (e: EventEnvelope<any>) => boolean) {
+    return this.until((c) => c.events.find(f));
+  }
+  untilMessage(name: string) {
+    return this.until((c) => c.other.find((m) => m.name === name));
+  }
+  get seqs() {
+    return this.events.map((e) => e.seq);
+  }
 
   request<T = any>(name: string, body: unknown): Promise<T> {
     return this.socket.timeout(30_000).emitWithAck(name, body);
   }
 
-  close() { this.socket.disconnect(); }
+  close() {
+    this.socket.disconnect();
+  }
 }
 
 /** Connects over WebSocket and waits for session.ready, or rejects with the connect error's data. */

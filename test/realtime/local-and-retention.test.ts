@@ -8,7 +8,9 @@ import { connect, type LiveClient } from './live-client.js';
 
 // One node without Redis (the in-process bus, as on the embedded default), with a very short replay window.
 const cluster = useCluster({
-  nodes: 1, redis: false, orgs: ['local'],
+  nodes: 1,
+  redis: false,
+  orgs: ['local'],
   env: { EVENT_RETENTION_HOURS: String(1 / 3600) }, // one second
   extensions: () => [realtimeExtension({ redisUrl: null, tickMs: 100, pruneEveryMs: 100 })],
 });
@@ -16,9 +18,19 @@ let db: Cluster['db'];
 let node: TestNode;
 let org: Org;
 const clients: LiveClient[] = cluster.clients;
-beforeAll(() => { ({ db, nodes: [node], org } = cluster); });
+beforeAll(() => {
+  ({
+    db,
+    nodes: [node],
+    org,
+  } = cluster);
+});
 
-const open = async (auth: Record<string, unknown>) => { const c = await connect(node.url, auth); clients.push(c); return c; };
+const open = async (auth: Record<string, unknown>) => {
+  const c = await connect(node.url, auth);
+  clients.push(c);
+  return c;
+};
 const outboxCount = async () => {
   const c = new pg.Client({ connectionString: db.url });
   await c.connect();
@@ -49,7 +61,10 @@ describe('without Redis', () => {
     const d = (await org.rep1.api.post('/deals', { name: 'soon forgotten', pipelineId: org.pipelineId })).body.id;
     expect(d).toBeTruthy();
     // The pruner runs on its own; wait until it has emptied the outbox.
-    for (;;) { if ((await outboxCount()) === 0) break; await new Promise((r) => setTimeout(r, 100)); }
+    for (;;) {
+      if ((await outboxCount()) === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const late = await open({ token: org.rep1.token, lastSeq: since });
     expect(late.events).toEqual([]);
     expect(late.other.find((m) => m.name === 'resync.required')?.body).toMatchObject({ reason: 'expired' });

@@ -15,10 +15,19 @@ let a: TestNode;
 let b: TestNode;
 let org: Org;
 const clients: LiveClient[] = cluster.clients;
-beforeAll(() => { ({ db, org, nodes: [a, b] } = cluster); });
+beforeAll(() => {
+  ({
+    db,
+    org,
+    nodes: [a, b],
+  } = cluster);
+});
 
 const dealOn = (node: TestNode, token: string, name: string) =>
-  new Api(node.url, token).post('/deals', { name, pipelineId: org.pipelineId }).then((r) => { expect(r.status).toBe(201); return r.body; });
+  new Api(node.url, token).post('/deals', { name, pipelineId: org.pipelineId }).then((r) => {
+    expect(r.status).toBe(201);
+    return r.body;
+  });
 
 describe('fan-out across nodes', () => {
   it('delivers writes from both nodes to sockets on both nodes, each stream gap-free and in order', async () => {
@@ -29,13 +38,19 @@ describe('fan-out across nodes', () => {
     const writers = [a, b].map((node) => ({ node, api: org.admin.api.as(org.admin.token) }));
     // Concurrent writes through both nodes' REST APIs.
     const created: string[] = [];
-    await Promise.all(Array.from({ length: 30 }, async (_, i) => {
-      const w = writers[i % 2];
-      const base = w.node.url;
-      const r = await fetch(base + '/api/deals', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${i % 3 === 0 ? org.rep1.token : org.admin.token}` }, body: JSON.stringify({ name: `d${i}`, pipelineId: org.pipelineId }) });
-      expect(r.status).toBe(201);
-      created.push((await r.json()).id);
-    }));
+    await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        const w = writers[i % 2];
+        const base = w.node.url;
+        const r = await fetch(base + '/api/deals', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${i % 3 === 0 ? org.rep1.token : org.admin.token}` },
+          body: JSON.stringify({ name: `d${i}`, pipelineId: org.pipelineId }),
+        });
+        expect(r.status).toBe(201);
+        created.push((await r.json()).id);
+      }),
+    );
     for (const c of [onA, onB]) {
       await c.until((x) => created.every((id) => x.events.some((e) => e.data.id === id)));
       expect(c.seqs).toEqual(c.seqs.map((_, i) => c.ready!.seq + 1 + i));
@@ -56,7 +71,10 @@ describe('fan-out across nodes', () => {
     const bus = ext.parts!.bus;
     const seen: CommittedEvent[][] = [];
     const real = bus.publishEvents.bind(bus);
-    bus.publishEvents = async (ev) => { seen.push(ev); return true; };
+    bus.publishEvents = async (ev) => {
+      seen.push(ev);
+      return true;
+    };
     const d1 = await dealOn(a, org.admin.token, 'gap 1');
     const d2 = await dealOn(a, org.admin.token, 'gap 2');
     const d3 = await dealOn(a, org.admin.token, 'gap 3');
@@ -74,13 +92,30 @@ describe('fan-out across nodes', () => {
     const off = b.pulse.feed.on((e) => got.push(e));
     const ext = b.pulse.extensions.find((e) => e.name === 'realtime') as ReturnType<typeof realtimeExtension>;
     const dbName = new URL(db.url).pathname.slice(1);
-    const forged: CommittedEvent = { tenantId: '00000000-0000-4000-8000-000000000001', seq: 1, at: new Date().toISOString(), type: 'deal.created', entityType: 'deal', entityId: '00000000-0000-4000-8000-000000000002', data: {}, audience: [org.admin.id], kind: 'fact', actor: { kind: 'user', id: org.admin.id, name: 'forger' }, requestId: null, before: null, changed: null };
+    const forged: CommittedEvent = {
+      tenantId: '00000000-0000-4000-8000-000000000001',
+      seq: 1,
+      at: new Date().toISOString(),
+      type: 'deal.created',
+      entityType: 'deal',
+      entityId: '00000000-0000-4000-8000-000000000002',
+      data: {},
+      audience: [org.admin.id],
+      kind: 'fact',
+      actor: { kind: 'user', id: org.admin.id, name: 'forger' },
+      requestId: null,
+      before: null,
+      changed: null,
+    };
     await pub.publish(`pulse:${dbName}:events`, JSON.stringify({ node: 'elsewhere', events: [forged] }));
     await pub.publish(`pulse:${dbName}:events`, 'not json');
     // A real event after the forged ones; the bus preserves order per connection, so once it is on the
     // feed the forged one has been processed (and dropped).
     const d = await dealOn(a, org.admin.token, 'after forged');
-    await new Promise<void>((r) => { const t = () => (got.some((e) => e.entityId === d.id) ? r() : setTimeout(t, 20)); t(); });
+    await new Promise<void>((r) => {
+      const t = () => (got.some((e) => e.entityId === d.id) ? r() : setTimeout(t, 20));
+      t();
+    });
     await ext.parts!.sequencer.catchUp(forged.tenantId);
     expect(got.some((e) => e.tenantId === forged.tenantId)).toBe(false);
     off();

@@ -7,7 +7,12 @@ import { realtimeExtension } from '../../server/realtime/realtime.extension.js';
 import { connect, type LiveClient } from './live-client.js';
 
 // This file's own Redis (OwnRedis), so stopping it disturbs nobody else.
-const cluster = useCluster({ nodes: 2, redis: 'own', orgs: ['outage'], extensions: () => [realtimeExtension({ tickMs: 100, sweepAfterMs: 200, presenceTtlMs: 1500 })] });
+const cluster = useCluster({
+  nodes: 2,
+  redis: 'own',
+  orgs: ['outage'],
+  extensions: () => [realtimeExtension({ tickMs: 100, sweepAfterMs: 200, presenceTtlMs: 1500 })],
+});
 let redisUrl = '';
 const startRedis = () => cluster.redis!.start();
 const stopRedis = () => cluster.redis!.stop();
@@ -16,7 +21,14 @@ let a: TestNode;
 let b: TestNode;
 let org: Org;
 const clients: LiveClient[] = cluster.clients;
-beforeAll(() => { ({ db, org, redisUrl, nodes: [a, b] } = cluster); });
+beforeAll(() => {
+  ({
+    db,
+    org,
+    redisUrl,
+    nodes: [a, b],
+  } = cluster);
+});
 
 const health = (n: TestNode) => new Api(n.url).get('/health').then((r) => r.body);
 const unpublished = async () => {
@@ -34,7 +46,10 @@ describe('Redis outage', () => {
     clients.push(onA, onB);
 
     await stopRedis();
-    const h = await until(async () => { const x = await health(b); return x.status === 'degraded' && x; });
+    const h = await until(async () => {
+      const x = await health(b);
+      return x.status === 'degraded' && x;
+    });
     expect(h.realtime).toMatchObject({ bus: 'redis', connected: false });
 
     const during = await org.rep1.api.post('/deals', { name: 'while down', pipelineId: org.pipelineId });
@@ -74,11 +89,18 @@ describe('Redis outage', () => {
     expect(names(r2.state)).toBe('manager');
     const r3 = await admin.request('presence.join', { entityType: 'deal', entityId: dealId });
     expect(names(r3.state)).toBe('Admin,rep1');
-    await rep.until((c) => { const st = lastState(c); return st && names(st) === 'Admin,rep1'; });
+    await rep.until((c) => {
+      const st = lastState(c);
+      return st && names(st) === 'Admin,rep1';
+    });
 
     await startRedis();
     // Once Redis is back the heartbeat writes the entries and every watcher, on either node, sees all three.
-    for (const c of [rep, mgr, admin]) await c.until((x) => { const st = lastState(x); return st && names(st) === 'Admin,manager,rep1'; });
+    for (const c of [rep, mgr, admin])
+      await c.until((x) => {
+        const st = lastState(x);
+        return st && names(st) === 'Admin,manager,rep1';
+      });
     await until(async () => (await health(a)).status === 'ok' && (await health(b)).status === 'ok');
   });
 

@@ -15,11 +15,19 @@ let org: Org;
 let dealId: string;
 const clients: LiveClient[] = cluster.clients;
 beforeAll(async () => {
-  ({ db, org, nodes: [a, b] } = cluster);
+  ({
+    db,
+    org,
+    nodes: [a, b],
+  } = cluster);
   dealId = (await org.rep1.api.post('/deals', { name: 'watched', pipelineId: org.pipelineId })).body.id;
 });
 
-const open = async (node: TestNode, token: string) => { const c = await connect(node.url, { token }); clients.push(c); return c; };
+const open = async (node: TestNode, token: string) => {
+  const c = await connect(node.url, { token });
+  clients.push(c);
+  return c;
+};
 const names = (s: any) => s.users.map((u: any) => u.name);
 const lastState = (c: LiveClient) => [...c.other].reverse().find((m) => m.name === 'presence.state')?.body;
 
@@ -32,7 +40,10 @@ describe('presence', () => {
     expect(names(r1.state)).toEqual(['rep1']);
     const r2 = await mgr.request('presence.join', { entityType: 'deal', entityId: dealId });
     expect(names(r2.state)).toEqual(['manager', 'rep1']);
-    await rep.until((c) => { const s = lastState(c); return s && names(s).join() === 'manager,rep1'; });
+    await rep.until((c) => {
+      const s = lastState(c);
+      return s && names(s).join() === 'manager,rep1';
+    });
     // A second tab of the same user is one person.
     const tab2 = await open(b, org.manager.token);
     const r3 = await tab2.request('presence.join', { entityType: 'deal', entityId: dealId });
@@ -40,7 +51,10 @@ describe('presence', () => {
 
     expect(await mgr.request('presence.leave', { entityType: 'deal', entityId: dealId })).toEqual({ ok: true });
     tab2.close();
-    await rep.until((c) => { const s = lastState(c); return s && names(s).join() === 'rep1'; });
+    await rep.until((c) => {
+      const s = lastState(c);
+      return s && names(s).join() === 'rep1';
+    });
     expect(lastState(rep)).toMatchObject({ entityType: 'deal', entityId: dealId });
   });
 
@@ -50,7 +64,13 @@ describe('presence', () => {
     expect(hidden).toMatchObject({ status: 404, error: { code: 'NOT_FOUND' } });
     const missing = await rep2.request('presence.join', { entityType: 'deal', entityId: '00000000-0000-4000-8000-000000000000' });
     expect(missing.error.code).toBe('NOT_FOUND');
-    for (const bad of [null, {}, { entityType: 'tenant', entityId: dealId }, { entityType: 'deal', entityId: 'x' }, { entityType: 'deal', entityId: dealId, more: 1 }]) {
+    for (const bad of [
+      null,
+      {},
+      { entityType: 'tenant', entityId: dealId },
+      { entityType: 'deal', entityId: 'x' },
+      { entityType: 'deal', entityId: dealId, more: 1 },
+    ]) {
       expect(await rep2.request('presence.join', bad)).toMatchObject({ status: 400, error: { code: 'VALIDATION_FAILED' } });
     }
     expect(await rep2.request('presence.leave', 'nope')).toMatchObject({ status: 400 });
@@ -69,7 +89,10 @@ describe('presence', () => {
     const r = await org.admin.api.patch(`/deals/${d}`, { ownerId: org.solo.id });
     expect(r.status).toBe(200);
     await rep.until((c) => c.other.find((m) => m.name === 'presence.state' && m.body.entityId === d && m.body.users.length === 0));
-    await admin.until((c) => { const s = lastState(c); return s && s.entityId === d && names(s).join() === 'Admin'; });
+    await admin.until((c) => {
+      const s = lastState(c);
+      return s && s.entityId === d && names(s).join() === 'Admin';
+    });
     // And cannot come back.
     expect(await rep.request('presence.join', { entityType: 'deal', entityId: d })).toMatchObject({ status: 404 });
   });
@@ -82,7 +105,10 @@ describe('presence', () => {
     expect(names(s.state)).toEqual(['rep2', 'solo']);
     const outsider = await createOrg(a.url, 'outsider');
     const o = await open(a, outsider.admin.token);
-    expect(await o.request('presence.join', { entityType: 'pipeline', entityId: org.pipelineId })).toMatchObject({ status: 404, error: { code: 'NOT_FOUND' } });
+    expect(await o.request('presence.join', { entityType: 'pipeline', entityId: org.pipelineId })).toMatchObject({
+      status: 404,
+      error: { code: 'NOT_FOUND' },
+    });
   });
 
   it('expires entries of a node that stopped refreshing them and tells the watchers', async () => {
@@ -97,7 +123,10 @@ describe('presence', () => {
     // Its time runs out (as if its node stopped its heartbeat); the next heartbeat here announces it.
     await r.hset(key, 'ghost-socket', ghost(Date.now() - 1));
     r.disconnect();
-    const s = await admin.until((c) => { const st = lastState(c); return st && !names(st).includes('Ghost') && st; });
+    const s = await admin.until((c) => {
+      const st = lastState(c);
+      return st && !names(st).includes('Ghost') && st;
+    });
     expect(names(s)).toContain('Admin');
   });
 });

@@ -11,9 +11,19 @@ let db: Cluster['db'];
 let node: TestNode;
 let org: Org;
 const clients: LiveClient[] = cluster.clients;
-beforeAll(() => { ({ db, nodes: [node], org } = cluster); });
+beforeAll(() => {
+  ({
+    db,
+    nodes: [node],
+    org,
+  } = cluster);
+});
 
-const open = async (auth: Record<string, unknown>) => { const c = await connect(node.url, auth); clients.push(c); return c; };
+const open = async (auth: Record<string, unknown>) => {
+  const c = await connect(node.url, auth);
+  clients.push(c);
+  return c;
+};
 const deal = async (who: Org['rep1'], name: string) => {
   const r = await who.api.post('/deals', { name, pipelineId: org.pipelineId });
   expect(r.status).toBe(201);
@@ -73,7 +83,10 @@ describe('replay on reconnect', () => {
     // Retention: what the pruner leaves behind is what an old client finds missing.
     const c = new pg.Client({ connectionString: db.url });
     await c.connect();
-    const del = await c.query('delete from outbox_events where tenant_id = (select tenant_id from users where id = $1) and seq <= $2', [org.admin.id, base + 1]);
+    const del = await c.query('delete from outbox_events where tenant_id = (select tenant_id from users where id = $1) and seq <= $2', [
+      org.admin.id,
+      base + 1,
+    ]);
     expect(del.rowCount).toBe(base + 1);
     await c.end();
     const old = await open({ token: org.admin.token, lastSeq: base });

@@ -1,14 +1,33 @@
 import type {
-  ActivityRecord, Board, CompanyRecord, ContactRecord, CustomFieldRecord, DealRecord, Inbox, PipelineRecord,
-  ShareRecord, StageHistoryRecord, UserRecord,
+  ActivityRecord,
+  Board,
+  CompanyRecord,
+  ContactRecord,
+  CustomFieldRecord,
+  DealRecord,
+  Inbox,
+  PipelineRecord,
+  ShareRecord,
+  StageHistoryRecord,
+  UserRecord,
 } from '../../../shared/schemas';
 
 /** An error answered by the API: `{ error: { code, message, details } }` plus the HTTP status. */
 export class ApiError extends Error {
-  constructor(public status: number, public code: string, message: string, public details: unknown = null) { super(message); }
+  constructor(
+    public status: number,
+    public code: string,
+    message: string,
+    public details: unknown = null,
+  ) {
+    super(message);
+  }
 }
 
-export interface Page<T> { items: T[]; nextCursor: string | null }
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
 export type ContactWithAccess = ContactRecord & { access: 'read' | 'write' };
 
 const TOKEN_KEY = 'pulse.token';
@@ -18,12 +37,27 @@ const TOKEN_KEY = 'pulse.token';
  * (sessionStorage) so the socket and the Yjs connection can authenticate even where cookies are not sent.
  */
 export const session = {
-  get token(): string | null { try { return sessionStorage.getItem(TOKEN_KEY); } catch { return null; } },
-  set token(t: string | null) { try { if (t) sessionStorage.setItem(TOKEN_KEY, t); else sessionStorage.removeItem(TOKEN_KEY); } catch { /* storage disabled */ } },
+  get token(): string | null {
+    try {
+      return sessionStorage.getItem(TOKEN_KEY);
+    } catch {
+      return null;
+    }
+  },
+  set token(t: string | null) {
+    try {
+      if (t) sessionStorage.setItem(TOKEN_KEY, t);
+      else sessionStorage.removeItem(TOKEN_KEY);
+    } catch {
+      /* storage disabled */
+    }
+  },
 };
 
 let onUnauthenticated: () => void = () => {};
-export function setUnauthenticatedHandler(fn: () => void) { onUnauthenticated = fn; }
+export function setUnauthenticatedHandler(fn: () => void) {
+  onUnauthenticated = fn;
+}
 
 function qs(params: Record<string, unknown>): string {
   const p = new URLSearchParams();
@@ -46,7 +80,11 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   let data: any = null;
-  try { data = text ? JSON.parse(text) : null; } catch { /* not json */ }
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    /* not json */
+  }
   if (!res.ok) {
     const e = data?.error;
     if (res.status === 401 && !path.startsWith('/auth/')) onUnauthenticated();
@@ -61,7 +99,14 @@ const patch = <T>(p: string, b: unknown) => request<T>('PATCH', p, b);
 const del = (p: string) => request<void>('DELETE', p);
 const enc = encodeURIComponent;
 
-export interface ListParams { q?: string; limit?: number; cursor?: string | null; sort?: string; order?: 'asc' | 'desc'; [k: string]: unknown }
+export interface ListParams {
+  q?: string;
+  limit?: number;
+  cursor?: string | null;
+  sort?: string;
+  order?: 'asc' | 'desc';
+  [k: string]: unknown;
+}
 
 export const api = {
   signup: (b: { tenantName: string; name: string; email: string; password: string }) => post<{ token: string; user: UserRecord }>('/auth/signup', b),
@@ -85,13 +130,15 @@ export const api = {
   patchDeal: (id: string, b: unknown) => patch<DealRecord>(`/deals/${enc(id)}`, b),
   moveDeal: (id: string, stageId: string, version?: number) => post<DealRecord>(`/deals/${enc(id)}/move`, { stageId, version }),
   dealHistory: (id: string) => get<StageHistoryRecord[]>(`/deals/${enc(id)}/history`),
-  dealTimeline: (id: string, p: { cursor?: string | null; type?: string; limit?: number }) => get<Page<ActivityRecord>>(`/deals/${enc(id)}/timeline${qs(p)}`),
+  dealTimeline: (id: string, p: { cursor?: string | null; type?: string; limit?: number }) =>
+    get<Page<ActivityRecord>>(`/deals/${enc(id)}/timeline${qs(p)}`),
 
   contacts: (p: ListParams) => get<Page<ContactRecord>>('/contacts' + qs(p)),
   contact: (id: string) => get<ContactWithAccess>(`/contacts/${enc(id)}`),
   createContact: (b: unknown) => post<ContactRecord>('/contacts', b),
   patchContact: (id: string, b: unknown) => patch<ContactRecord>(`/contacts/${enc(id)}`, b),
-  contactTimeline: (id: string, p: { cursor?: string | null; type?: string; limit?: number }) => get<Page<ActivityRecord>>(`/contacts/${enc(id)}/timeline${qs(p)}`),
+  contactTimeline: (id: string, p: { cursor?: string | null; type?: string; limit?: number }) =>
+    get<Page<ActivityRecord>>(`/contacts/${enc(id)}/timeline${qs(p)}`),
   shares: (id: string) => get<ShareRecord[]>(`/contacts/${enc(id)}/shares`),
   share: (id: string, userId: string, permission: 'READ' | 'WRITE') => post<ShareRecord>(`/contacts/${enc(id)}/shares`, { userId, permission }),
   unshare: (id: string, userId: string) => del(`/contacts/${enc(id)}/shares/${enc(userId)}`),

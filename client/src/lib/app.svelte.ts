@@ -26,7 +26,12 @@ class AppState {
   async boot() {
     setUnauthenticatedHandler(() => this.signedOut());
     live.onUnauthenticated = () => this.signedOut();
-    try { this.me = await api.me(); await this.afterSignIn(); } catch { this.me = null; }
+    try {
+      this.me = await api.me();
+      await this.afterSignIn();
+    } catch {
+      this.me = null;
+    }
     this.ready = true;
   }
 
@@ -43,7 +48,8 @@ class AppState {
     this.offUsers = live.on(['user.created', 'user.updated'], (e) => {
       const u = e.data as UserRecord;
       const i = this.users.findIndex((x) => x.id === u.id);
-      if (i >= 0) this.users[i] = u; else this.users.push(u);
+      if (i >= 0) this.users[i] = u;
+      else this.users.push(u);
       if (this.me && u.id === this.me.id) this.me = u;
     });
     inbox.start();

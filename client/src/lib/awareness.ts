@@ -2,7 +2,11 @@ import type { Awareness } from 'y-protocols/awareness';
 import { SAFE_COLOR, colorFor, lightColor } from '../../../shared/user-color';
 
 /** Another editor on the note, as the badge shows them. */
-export interface Peer { id: string; name: string; color: string }
+export interface Peer {
+  id: string;
+  name: string;
+  color: string;
+}
 
 /**
  * Reads a peer's awareness state into what the badge may use: strings only, the colour only when it is
@@ -37,5 +41,8 @@ export function guardAwarenessColors(awareness: Awareness): () => void {
   fix();
   awareness.on('change', fix);
   awareness.on('update', fix);
-  return () => { awareness.off('change', fix); awareness.off('update', fix); };
+  return () => {
+    awareness.off('change', fix);
+    awareness.off('update', fix);
+  };
 }

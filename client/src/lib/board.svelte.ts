@@ -14,9 +14,15 @@ export class BoardModel {
   highlights = $state<Record<string, string>>({});
   pending = $state<Record<string, boolean>>({});
 
-  constructor(private mover: Mover, public accept: (d: DealRecord) => boolean = () => true, private highlightMs = 4000) {}
+  constructor(
+    private mover: Mover,
+    public accept: (d: DealRecord) => boolean = () => true,
+    private highlightMs = 4000,
+  ) {}
 
-  load(board: Board) { this.columns = columnsFrom(board); }
+  load(board: Board) {
+    this.columns = columnsFrom(board);
+  }
 
   async move(dealId: string, stageId: string): Promise<boolean> {
     const deal = findDeal(this.columns, dealId);
@@ -32,10 +38,14 @@ export class BoardModel {
       return true;
     } catch (e) {
       // Roll back to what the server says is true: the fresh record on a version conflict, else the original.
-      const current = e instanceof ApiError && e.status === 409 ? (e.details as any)?.current as DealRecord | undefined : undefined;
+      const current = e instanceof ApiError && e.status === 409 ? ((e.details as any)?.current as DealRecord | undefined) : undefined;
       this.columns = placeDeal(this.columns, current ?? deal, this.accept, true);
-      const why = e instanceof ApiError && e.status === 409 ? 'someone else changed it first — the board shows the latest version'
-        : e instanceof ApiError && e.status === 422 ? `${target?.stage.name ?? 'that stage'} is not a stage of this deal's pipeline` : errorText(e);
+      const why =
+        e instanceof ApiError && e.status === 409
+          ? 'someone else changed it first — the board shows the latest version'
+          : e instanceof ApiError && e.status === 422
+            ? `${target?.stage.name ?? 'that stage'} is not a stage of this deal's pipeline`
+            : errorText(e);
       this.message = { kind: 'error', text: `Could not move “${deal.name}”: ${why}.` };
       return false;
     } finally {
@@ -50,18 +60,24 @@ export class BoardModel {
 
   /** A deal event from the live stream. */
   applyRemote(type: string, data: any) {
-    if (type === 'deal.deleted') { this.columns = removeDeal(this.columns, data.id); return; }
+    if (type === 'deal.deleted') {
+      this.columns = removeDeal(this.columns, data.id);
+      return;
+    }
     const deal = data as DealRecord;
     // Our own in-flight move settles through its HTTP answer; its echo must not fight the optimistic state.
     if (this.pending[deal.id]) return;
     const before = findDeal(this.columns, deal.id);
     this.columns = placeDeal(this.columns, deal, this.accept);
     const after = findDeal(this.columns, deal.id);
-    if (after && (!before || before.stageId !== after.stageId || type === 'deal.created')) this.flash(deal.id, type === 'deal.created' ? 'New' : 'Moved');
+    if (after && (!before || before.stageId !== after.stageId || type === 'deal.created'))
+      this.flash(deal.id, type === 'deal.created' ? 'New' : 'Moved');
   }
 
   private flash(id: string, label: string) {
     this.highlights[id] = label;
-    setTimeout(() => { delete this.highlights[id]; }, this.highlightMs);
+    setTimeout(() => {
+      delete this.highlights[id];
+    }, this.highlightMs);
   }
 }

@@ -1,7 +1,10 @@
 import type { Board, DealRecord, MoneyTotal, StageRecord } from '../../../shared/schemas';
 
 /** One board column: a stage and the open deals in it, newest activity first. */
-export interface Column { stage: StageRecord; deals: DealRecord[] }
+export interface Column {
+  stage: StageRecord;
+  deals: DealRecord[];
+}
 
 /** Money strings are exact decimals; sums are done in integer cents so totals never drift. */
 export function toCents(amount: string): bigint {
@@ -29,15 +32,24 @@ export function weightedCents(cents: bigint, probability: number): bigint {
 }
 
 /** A column's or the board's sums: `count` is every deal, `totals` one entry per currency (never added across currencies). */
-export interface Totals { count: number; totals: MoneyTotal[] }
+export interface Totals {
+  count: number;
+  totals: MoneyTotal[];
+}
 
-interface Acc { count: number; amount: bigint; weighted: bigint }
+interface Acc {
+  count: number;
+  amount: bigint;
+  weighted: bigint;
+}
 
 function sorted(acc: Map<string, Acc>): MoneyTotal[] {
-  return [...acc.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((currency) => {
-    const t = acc.get(currency)!;
-    return { currency, count: t.count, amount: fromCents(t.amount), weighted: fromCents(t.weighted) };
-  });
+  return [...acc.keys()]
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((currency) => {
+      const t = acc.get(currency)!;
+      return { currency, count: t.count, amount: fromCents(t.amount), weighted: fromCents(t.weighted) };
+    });
 }
 
 function add(acc: Map<string, Acc>, currency: string, count: number, amount: bigint, weighted: bigint) {
@@ -67,11 +79,16 @@ export function boardTotals(cols: Column[]): Totals {
 }
 
 export function columnsFrom(board: Board): Column[] {
-  return [...board.stages].sort((a, b) => a.orderIndex - b.orderIndex).map(({ deals, count: _c, totals: _t, ...stage }) => ({ stage, deals: [...deals] }));
+  return [...board.stages]
+    .sort((a, b) => a.orderIndex - b.orderIndex)
+    .map(({ deals, count: _c, totals: _t, ...stage }) => ({ stage, deals: [...deals] }));
 }
 
 export function findDeal(cols: Column[], id: string): DealRecord | undefined {
-  for (const c of cols) { const d = c.deals.find((x) => x.id === id); if (d) return d; }
+  for (const c of cols) {
+    const d = c.deals.find((x) => x.id === id);
+    if (d) return d;
+  }
   return undefined;
 }
 

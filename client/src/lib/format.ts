@@ -5,8 +5,11 @@
 export function money(amount: string | number, currency = 'USD'): string {
   const s = String(amount).trim();
   const v: number | `${number}` = typeof amount === 'number' ? amount : /^-?\d+(\.\d+)?$/.test(s) ? (s as `${number}`) : Number.NaN;
-  try { return new Intl.NumberFormat('en-US', { style: 'currency', currency, maximumFractionDigits: 0 }).format(v); }
-  catch { return `${currency} ${s}`; }
+  try {
+    return new Intl.NumberFormat('en-US', { style: 'currency', currency, maximumFractionDigits: 0 }).format(v);
+  } catch {
+    return `${currency} ${s}`;
+  }
 }
 
 export function date(iso: string | null | undefined): string {
@@ -21,7 +24,14 @@ export function dateTime(iso: string | null | undefined): string {
 }
 
 export function initials(name: string): string {
-  return name.split(/\s+/).filter(Boolean).slice(0, 2).map((p) => p[0]!.toUpperCase()).join('') || '?';
+  return (
+    name
+      .split(/\s+/)
+      .filter(Boolean)
+      .slice(0, 2)
+      .map((p) => p[0]!.toUpperCase())
+      .join('') || '?'
+  );
 }
 
 /** A stable colour per user (shared with the server, which pins peers' awareness colours to it). */

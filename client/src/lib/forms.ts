@@ -4,7 +4,10 @@ import type { z } from 'zod';
  * Validates a form with the same zod schema the server uses; returns the parsed value or a map of
  * field path -> first message, so inputs can show their error next to them.
  */
-export function validate<S extends z.ZodTypeAny>(schema: S, value: unknown): { ok: true; data: z.output<S> } | { ok: false; errors: Record<string, string> } {
+export function validate<S extends z.ZodTypeAny>(
+  schema: S,
+  value: unknown,
+): { ok: true; data: z.output<S> } | { ok: false; errors: Record<string, string> } {
   const r = schema.safeParse(value);
   if (r.success) return { ok: true, data: r.data };
   const errors: Record<string, string> = {};

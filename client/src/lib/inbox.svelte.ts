@@ -28,8 +28,13 @@ class InboxStore {
 
   start() {
     this.stop();
-    this.timer = setInterval(() => { this.now = Date.now(); }, 1000);
-    this.offs.push(live.on('inbox.updated', () => this.refresh()), live.onResync(() => this.refresh()));
+    this.timer = setInterval(() => {
+      this.now = Date.now();
+    }, 1000);
+    this.offs.push(
+      live.on('inbox.updated', () => this.refresh()),
+      live.onResync(() => this.refresh()),
+    );
     void this.refresh();
   }
 
@@ -48,7 +53,9 @@ class InboxStore {
       this.tasks = [...r.overdue, ...r.upcoming];
       this.now = Date.now();
       this.loaded = true;
-    } catch { /* the banner shows connection trouble; keep what we have */ }
+    } catch {
+      /* the banner shows connection trouble; keep what we have */
+    }
   }
 
   /** Applied right away so the list reacts instantly; the event that follows refreshes from the server. */

@@ -14,7 +14,13 @@ export class ListModel<T extends { id: string }> {
   private generation = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(private loader: (p: ListParams) => Promise<Page<T>>, initial: ListParams = {}, private pageSize = 25) { this.params = initial; }
+  constructor(
+    private loader: (p: ListParams) => Promise<Page<T>>,
+    initial: ListParams = {},
+    private pageSize = 25,
+  ) {
+    this.params = initial;
+  }
 
   /** Sets filters; text search waits for a short pause in typing. */
   set(patch: ListParams, debounceMs = 0) {
@@ -33,8 +39,11 @@ export class ListModel<T extends { id: string }> {
       this.items = page.items;
       this.nextCursor = page.nextCursor;
       this.error = '';
-    } catch (e) { if (gen === this.generation) this.error = errorText(e); }
-    finally { if (gen === this.generation) this.loading = false; }
+    } catch (e) {
+      if (gen === this.generation) this.error = errorText(e);
+    } finally {
+      if (gen === this.generation) this.loading = false;
+    }
   }
 
   async loadMore() {
@@ -47,13 +56,18 @@ export class ListModel<T extends { id: string }> {
       const have = new Set(this.items.map((i) => i.id));
       this.items = [...this.items, ...page.items.filter((i) => !have.has(i.id))];
       this.nextCursor = page.nextCursor;
-    } catch (e) { if (gen === this.generation) this.error = errorText(e); }
-    finally { if (gen === this.generation) this.loading = false; }
+    } catch (e) {
+      if (gen === this.generation) this.error = errorText(e);
+    } finally {
+      if (gen === this.generation) this.loading = false;
+    }
   }
 
   upsert(item: T) {
     const i = this.items.findIndex((x) => x.id === item.id);
     if (i >= 0) this.items[i] = item;
   }
-  remove(id: string) { this.items = this.items.filter((x) => x.id !== id); }
+  remove(id: string) {
+    this.items = this.items.filter((x) => x.id !== id);
+  }
 }

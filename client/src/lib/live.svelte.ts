@@ -3,7 +3,10 @@ import type { EventEnvelope } from '../../../shared/events';
 import { session } from './api';
 
 export type ConnState = 'idle' | 'connecting' | 'live' | 'reconnecting';
-export interface PresenceUser { id: string; name: string }
+export interface PresenceUser {
+  id: string;
+  name: string;
+}
 type Handler = (env: EventEnvelope<any>) => void;
 
 const seqKey = (userId: string) => `pulse.lastSeq.${userId}`;
@@ -55,7 +58,11 @@ export class LiveEvents {
       if (this.socket !== socket) return;
       // The server refuses with { error: { code: 'UNAUTHENTICATED' } } in err.data (the contract also allows it as the message).
       const code = (err as Error & { data?: { error?: { code?: string } } }).data?.error?.code;
-      if (code === 'UNAUTHENTICATED' || err.message === 'UNAUTHENTICATED') { this.stop(); this.onUnauthenticated(); return; }
+      if (code === 'UNAUTHENTICATED' || err.message === 'UNAUTHENTICATED') {
+        this.stop();
+        this.onUnauthenticated();
+        return;
+      }
       this.state = 'reconnecting';
     });
     socket.onAny((type: string, payload: any) => this.receive(type, payload));
@@ -71,11 +78,18 @@ export class LiveEvents {
   }
 
   /** Drops the connection as if the network went away (used by the "simulate offline" control and tests). */
-  dropConnection() { this.socket?.io.engine?.close(); }
+  dropConnection() {
+    this.socket?.io.engine?.close();
+  }
 
   private saveSeq(seq: number) {
     this.lastSeq = seq;
-    if (this.userId) try { sessionStorage.setItem(seqKey(this.userId), String(seq)); } catch { /* storage full */ }
+    if (this.userId)
+      try {
+        sessionStorage.setItem(seqKey(this.userId), String(seq));
+      } catch {
+        /* storage full */
+      }
   }
 
   receive(type: string, payload: any) {
@@ -104,7 +118,11 @@ export class LiveEvents {
       if (this.rooms.has(room)) this.presence[room] = Array.isArray(payload.users) ? payload.users : [];
       return;
     }
-    if (type === 'session.expired') { this.stop(); this.onUnauthenticated(); return; }
+    if (type === 'session.expired') {
+      this.stop();
+      this.onUnauthenticated();
+      return;
+    }
     const env = payload as EventEnvelope;
     if (!env || typeof env.seq !== 'number') return;
     if (this.lastSeq !== null && env.seq <= this.lastSeq) return;
@@ -120,7 +138,9 @@ export class LiveEvents {
       if (!this.handlers.has(t)) this.handlers.set(t, new Set());
       this.handlers.get(t)!.add(h);
     }
-    return () => { for (const t of list) this.handlers.get(t)?.delete(h); };
+    return () => {
+      for (const t of list) this.handlers.get(t)?.delete(h);
+    };
   }
 
   /** Called when the client can no longer trust its data and must refetch it. */
@@ -128,7 +148,9 @@ export class LiveEvents {
     this.resyncHandlers.add(h);
     return () => this.resyncHandlers.delete(h);
   }
-  private fireResync() { for (const h of this.resyncHandlers) h(); }
+  private fireResync() {
+    for (const h of this.resyncHandlers) h();
+  }
 
   /** Rooms are named `<entityType>:<id>` (deal, contact, company, pipeline); the server takes them as a target. */
   private target(room: string) {
@@ -149,7 +171,10 @@ export class LiveEvents {
     if (n === 0 && this.socket?.connected) this.emitJoin(room);
     return () => {
       const m = (this.rooms.get(room) ?? 1) - 1;
-      if (m > 0) { this.rooms.set(room, m); return; }
+      if (m > 0) {
+        this.rooms.set(room, m);
+        return;
+      }
       this.rooms.delete(room);
       delete this.presence[room];
       this.socket?.emit('presence.leave', this.target(room), () => {});

@@ -2,7 +2,11 @@ import { api } from './api';
 import { names } from './names.svelte';
 
 /** One choice in a RecordPicker: the record id, what to call it, and a detail that tells namesakes apart. */
-export interface PickerOption { id: string; name: string; hint?: string | null }
+export interface PickerOption {
+  id: string;
+  name: string;
+  hint?: string | null;
+}
 
 const LIMIT = 8;
 

@@ -1,5 +1,8 @@
 /** Hash routing: `#/deals/<id>` → { name: 'deal', params: { id } }. Small on purpose. */
-export interface Route { name: string; params: Record<string, string> }
+export interface Route {
+  name: string;
+  params: Record<string, string>;
+}
 
 const patterns: [string, RegExp][] = [
   ['board', /^\/(?:board)?$/],
@@ -26,9 +29,14 @@ export function parse(hash: string): Route {
 class Router {
   route = $state<Route>(parse(typeof location === 'undefined' ? '' : location.hash));
   constructor() {
-    if (typeof window !== 'undefined') window.addEventListener('hashchange', () => { this.route = parse(location.hash); });
+    if (typeof window !== 'undefined')
+      window.addEventListener('hashchange', () => {
+        this.route = parse(location.hash);
+      });
   }
-  go(path: string) { location.hash = '#' + path; }
+  go(path: string) {
+    location.hash = '#' + path;
+  }
 }
 
 export const router = new Router();

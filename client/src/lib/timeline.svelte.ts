@@ -18,7 +18,10 @@ export class TimelineModel {
   type = $state<ActivityType | ''>('');
   private generation = 0;
 
-  constructor(private loader: TimelineLoader, private pageSize = 20) {}
+  constructor(
+    private loader: TimelineLoader,
+    private pageSize = 20,
+  ) {}
 
   async reset(type: ActivityType | '' = this.type) {
     this.type = type;
@@ -52,7 +55,10 @@ export class TimelineModel {
   /** A created or changed activity from the live stream. */
   upsert(a: ActivityRecord) {
     const i = this.items.findIndex((x) => x.id === a.id);
-    if (i >= 0) { this.items[i] = a; return; }
+    if (i >= 0) {
+      this.items[i] = a;
+      return;
+    }
     if (this.type && a.type !== this.type) return;
     // Only place it if it is newer than the oldest loaded row, or the whole timeline is loaded.
     const oldest = this.items[this.items.length - 1];
@@ -60,5 +66,7 @@ export class TimelineModel {
     this.items = [a, ...this.items].sort((x, y) => (x.createdAt < y.createdAt ? 1 : x.createdAt > y.createdAt ? -1 : x.id < y.id ? 1 : -1));
   }
 
-  remove(id: string) { this.items = this.items.filter((a) => a.id !== id); }
+  remove(id: string) {
+    this.items = this.items.filter((a) => a.id !== id);
+  }
 }
