@@ -71,21 +71,32 @@ export class ActivityCommands {
   }
 
   /** The NOTE a stage move leaves on the deal (and on its contact, where the mover may write there). */
+  /**
+   * The NOTE a stage move leaves on the deal, and on its contact where the mover may write there. The
+   * caller read the contact's owner under its lock, so the audience needs no further lookups.
+   */
   async logOnDeal(
     tx: Tx,
-    a: { dealId: string; contactId: string | null; subject: string; body: string },
+    a: { dealId: string; dealOwnerId: string; contact: { id: string; ownerId: string; writable: boolean } | null; subject: string; body: string },
     dealAudience: string[],
   ): Promise<ActivityRecord> {
-    const contactId = await this.derivedContact(tx, a.contactId);
+    const onContact = a.contact?.writable ? a.contact : null;
     const rec = await repo.insert(tx.em, tx.tenantId, {
       type: 'NOTE',
-      contactId,
+      contactId: onContact?.id ?? null,
       dealId: a.dealId,
       userId: tx.viewer.id,
       subject: a.subject,
       body: a.body,
     });
-    const audience = contactId || !dealAudience.includes(tx.viewer.id) ? await this.audience(tx, rec) : dealAudience;
+    const audience =
+      onContact || !dealAudience.includes(tx.viewer.id)
+        ? await this.policy.audience(tx.em, tx.tenantId, {
+            owners: [a.dealOwnerId, onContact?.ownerId],
+            contacts: [onContact?.id],
+            users: [tx.viewer.id],
+          })
+        : dealAudience;
     tx.emit('activity.created', 'activity', rec.id, rec, audience);
     return rec;
   }

@@ -2,10 +2,10 @@ import type { z } from 'zod';
 import type { DealCreateInput, DealPatchInput, DealRecord, MoveInput } from '../../shared/schemas.js';
 import type { Tx } from '../db/write.js';
 import type { Policy } from '../policy/policy.js';
-import { rows } from '../db/sql.js';
+import { isoOrNull, rows } from '../db/sql.js';
 import { notFound, validationFailed, conflict, AppError } from '../http/errors.js';
 import { validateCustomData } from '../custom-fields/custom-field.service.js';
-import { loadPipeline, toStage } from '../pipelines/pipeline.service.js';
+import { loadPipeline, toStage, type StageRow } from '../pipelines/pipeline.service.js';
 import type { ActivityCommands } from '../activities/activity.commands.js';
 import { noticeAccessChange } from '../policy/access-notices.js';
 import { dealRepository as repo } from './deal.repository.js';
@@ -124,31 +124,49 @@ export class DealCommands {
   async move(tx: Tx, id: string, input: z.output<typeof MoveInput>): Promise<DealRecord> {
     const v = tx.viewer;
     // Lock first, then decide visibility from the locked row: no window between the check and the change.
-    const deal = await repo.lock(tx.em, tx.tenantId, id);
+    const deal = await repo.lockForMove(tx.em, tx.tenantId, id, v.id);
     if (!deal || !(await this.policy.ownerInScope(tx.em, v, deal.owner_id))) throw notFound('Deal');
     if (input.version !== undefined && input.version !== Number(deal.version)) throw versionConflict(await repo.load(tx.em, id));
-    const stages = await rows(tx.em, 'select * from stages where id in (?, ?) and tenant_id = ?', [input.stageId, deal.stage_id, tx.tenantId]);
+    const stages = await rows<StageRow>(tx.em, 'select * from stages where id in (?, ?) and tenant_id = ?', [
+      input.stageId,
+      deal.stage_id,
+      tx.tenantId,
+    ]);
     const target = stages.find((x) => x.id === input.stageId);
     if (!target || target.pipeline_id !== deal.pipeline_id) throw invalidStage();
     if (target.id === deal.stage_id) return (await repo.load(tx.em, id))!;
-    const from = toStage(stages.find((x) => x.id === deal.stage_id));
+    const from = toStage(stages.find((x) => x.id === deal.stage_id)!);
     const to = toStage(target);
-    const before = (await repo.load(tx.em, id))!;
     const rec = await repo.setStage(tx.em, id, to.id, to.outcome);
     await repo.recordStage(tx.em, tx.tenantId, id, from.id, to.id, v.id);
     const audience = await this.audience(tx, rec);
-    const change = { ...diffStage(before, rec) };
-    tx.emit('deal.moved', 'deal', id, { ...rec, fromStageId: from.id }, audience, change);
+    tx.emit(
+      'deal.moved',
+      'deal',
+      id,
+      { ...rec, fromStageId: from.id },
+      audience,
+      diffStage({ stageId: deal.stage_id, status: deal.status, closedAt: isoOrNull(deal.closed_at) }, rec),
+    );
+    // The stage note lands on the contact's timeline too, where the mover may write to the contact.
+    const contact =
+      deal.contact_id && deal.contact_owner_id
+        ? {
+            id: deal.contact_id,
+            ownerId: deal.contact_owner_id,
+            writable: await this.policy.writesContact(tx.em, v, { ownerId: deal.contact_owner_id, share: deal.contact_share }),
+          }
+        : null;
     await this.activities.logOnDeal(
       tx,
-      { dealId: id, contactId: deal.contact_id, subject: 'Stage changed', body: `Deal moved from ${from.name} to ${to.name}` },
+      { dealId: id, dealOwnerId: rec.ownerId, contact, subject: 'Stage changed', body: `Deal moved from ${from.name} to ${to.name}` },
       audience,
     );
     return rec;
   }
 }
 
-function diffStage(before: DealRecord, after: DealRecord) {
+function diffStage(before: Pick<DealRecord, 'stageId' | 'status' | 'closedAt'>, after: DealRecord) {
   const changed = (['stageId', 'status', 'closedAt'] as const).filter((k) => before[k] !== after[k]);
   return { changed, before: Object.fromEntries(changed.map((k) => [k, before[k]])) };
 }

@@ -62,6 +62,14 @@ export interface LockedDeal {
   version: string | number;
 }
 
+/** What a stage move needs, read under the deal's row lock in one round trip: the deal, and its contact's owner and the mover's share on it. */
+export interface LockedForMove extends LockedDeal {
+  status: DealRecord['status'];
+  closed_at: Date | string | null;
+  contact_owner_id: string | null;
+  contact_share: 'READ' | 'WRITE' | null;
+}
+
 export interface DealInsert {
   id?: string;
   tenantId: string;
@@ -103,6 +111,18 @@ export const dealRepository = {
         `select id, owner_id, pipeline_id, stage_id, contact_id, company_id, custom_data, version
       from deals where id = ? and tenant_id = ? for update`,
         [id, tenantId],
+      )) ?? null
+    );
+  },
+
+  async lockForMove(em: Em, tenantId: string, id: string, userId: string): Promise<LockedForMove | null> {
+    return (
+      (await one<LockedForMove>(
+        em,
+        `select d.id, d.owner_id, d.pipeline_id, d.stage_id, d.status, d.closed_at, d.contact_id, d.company_id, d.custom_data, d.version,
+          c.owner_id as contact_owner_id, (select permission from contact_shares where contact_id = d.contact_id and user_id = ?) as contact_share
+        from deals d left join contacts c on c.id = d.contact_id where d.id = ? and d.tenant_id = ? for update of d`,
+        [userId, id, tenantId],
       )) ?? null
     );
   },
