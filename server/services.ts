@@ -31,7 +31,7 @@ export function createServices(wp: WritePath, policy: Policy, log: Logger, opts:
     companies: new CompanyService(wp, policy),
     contacts: new ContactService(wp, policy),
     deals: new DealService(wp, policy, activities.commands),
-    pipelines: new PipelineService(wp),
+    pipelines: new PipelineService(wp, policy),
     activities,
     customFields: new CustomFieldService(wp, log, opts.embedded),
     settings: new SettingsService(wp, policy),

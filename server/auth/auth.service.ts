@@ -7,7 +7,7 @@ import type { WritePath } from '../db/write.js';
 import { one, rows, run, type Em } from '../db/sql.js';
 import { AppError } from '../http/errors.js';
 import { USER_COLUMNS, loadUser, toUser } from '../users/user.record.js';
-import { createDefaultPipeline } from '../pipelines/pipeline.service.js';
+import { createDefaultPipeline } from '../pipelines/pipeline.repository.js';
 
 const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 // A fixed hash to verify against when the email is unknown, so timing does not reveal which emails exist.

@@ -5,7 +5,7 @@ import type { Policy } from '../policy/policy.js';
 import { isoOrNull, rows } from '../db/sql.js';
 import { notFound, validationFailed, conflict, AppError } from '../http/errors.js';
 import { validateCustomData } from '../custom-fields/custom-field.service.js';
-import { loadPipeline, toStage, type StageRow } from '../pipelines/pipeline.service.js';
+import { loadPipeline, toStage, type StageRow } from '../pipelines/pipeline.repository.js';
 import type { ActivityCommands } from '../activities/activity.commands.js';
 import { noticeAccessChange } from '../policy/access-notices.js';
 import { dealRepository as repo } from './deal.repository.js';

@@ -18,7 +18,7 @@ import { keyset, pageOf, type SortSpec } from '../db/keyset.js';
 import { notFound } from '../http/errors.js';
 import { customFilters } from '../custom-fields/custom-field.service.js';
 import { escapeLike } from '../companies/company.service.js';
-import { loadPipeline } from '../pipelines/pipeline.service.js';
+import { loadPipeline } from '../pipelines/pipeline.repository.js';
 import { DEAL_COLUMNS, dealRepository as repo, toDeal, type DealRow } from './deal.repository.js';
 import { DealCommands } from './deal.commands.js';
 

@@ -7,7 +7,7 @@ import { PresenceEvents, type AccessLost, type PresenceState, type PresenceTarge
 import type { Bus } from './bus.js';
 import type { Keys } from '../redis/keys.js';
 import type { CommittedEvent } from '../events/outbox.js';
-import { loadPipeline } from '../pipelines/pipeline.service.js';
+import { loadPipeline } from '../pipelines/pipeline.repository.js';
 import type { LiveSocket } from './live-socket.js';
 import { answerError, rateLimited, splitArgs, type LiveSockets } from './sockets.js';
 

@@ -238,3 +238,42 @@ describe('tenant settings', () => {
     expect((await org.rep1.api.post('/deals', { name: 'Euro', pipelineId: org.pipelineId })).body.currency).toBe('EUR');
   });
 });
+
+describe('pipeline commands', () => {
+  it('admins rename, reorder and add stages as one fact with what changed; a stage holding deals cannot be removed; others are refused', async () => {
+    const { org } = ctx;
+    const p = (
+      await org.admin.api.post('/pipelines', {
+        name: 'Renewals',
+        stages: [
+          { name: 'Due', winProbability: 50 },
+          { name: 'Closed Won', winProbability: 100 },
+        ],
+      })
+    ).body;
+    expect(p.stages.map((s: any) => [s.name, s.outcome])).toEqual([
+      ['Due', 'OPEN'],
+      ['Closed Won', 'WON'],
+    ]);
+    expect((await org.manager.api.patch(`/pipelines/${p.id}`, { name: 'Mine' })).status).toBe(403);
+    await org.rep1.api.post('/deals', { name: 'Renewal', pipelineId: p.id });
+    const s0 = await lastSeq(org);
+    const [due, won] = p.stages;
+    const r = await org.admin.api.patch(`/pipelines/${p.id}`, {
+      name: 'Renewals 2027',
+      stages: [
+        { id: due.id, name: 'Due soon', winProbability: 60 },
+        { name: 'Quoted', winProbability: 80 },
+        { id: won.id, name: 'Closed Won', winProbability: 100 },
+      ],
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.stages.map((s: any) => s.name)).toEqual(['Due soon', 'Quoted', 'Closed Won']);
+    const [fact] = await outbox(org, s0);
+    expect([fact.type, fact.changed]).toEqual(['pipeline.updated', ['name', 'stages']]);
+    expect(fact.before.name).toBe('Renewals');
+    const removing = await org.admin.api.patch(`/pipelines/${p.id}`, { stages: [{ id: won.id, name: 'Closed Won', winProbability: 100 }] });
+    expect(removing.status).toBe(409);
+    expect(removing.body.error.code).toBe('STAGE_IN_USE');
+  });
+});
