@@ -9,6 +9,7 @@ import { createTestDatabase, REDIS_URL } from './db.js';
 import { startNode, type TestNode } from './server.js';
 import { Api, createOrg, type Org } from './api.js';
 import { connect, type LiveClient } from '../realtime/live-client.js';
+import { rows } from '../../server/db/sql.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -74,7 +75,10 @@ export interface ClusterOptions {
   redis?: boolean | 'own';
   /** The extensions of node `i` (called once per node, so each gets fresh instances). */
   extensions?: (cfg: Config, i: number) => PulseExtension[] | Promise<PulseExtension[]>;
-  /** Labels of the orgs to create on the first node; the first is `org`, all are in `orgs` (default one, 'org'). */
+  /**
+   * Labels of the orgs to create on the first node; the first is `org`, all are in `orgs` (default one, 'org').
+   * Pass [] with `nodes: 0` (a file that starts its own nodes).
+   */
   orgs?: string[];
   env?: Record<string, string>;
   create?: CreateOptions;
@@ -91,6 +95,11 @@ export interface Cluster {
   redis: OwnRedis | null;
   /** Live clients opened through `open`, closed at teardown (push your own `connect`s here too). */
   clients: LiveClient[];
+  /**
+   * Run first at teardown, in order, before the clients and nodes close and the database goes: for what
+   * a file opens itself (Yjs clients, child processes, its own connections, nodes it pushed to `nodes`).
+   */
+  teardown: (() => unknown)[];
   open(node: TestNode, auth: Record<string, unknown>, extra?: Record<string, unknown>): Promise<LiveClient>;
   api(node: TestNode, token?: string | null): Api;
   health(node: TestNode): Promise<any>;
@@ -98,14 +107,15 @@ export interface Cluster {
 
 /**
  * The multi-node test setup: a fresh database, `nodes` server nodes on it (sharing a Redis unless
- * `redis: false`), and the orgs, made in beforeAll and torn down in afterAll (clients, nodes, database,
- * own Redis). Read the fields inside tests or a later beforeAll: they are filled once this one has run.
+ * `redis: false`), and the orgs (with their tenantId), made in beforeAll and torn down in afterAll
+ * (`teardown`, clients, nodes, database, own Redis). Read the fields inside tests or a later beforeAll: they are filled once this one has run.
  */
 export function useCluster(opts: ClusterOptions = {}): Cluster {
   const c = {
     nodes: [] as TestNode[],
     orgs: [] as Org[],
     clients: [] as LiveClient[],
+    teardown: [] as (() => unknown)[],
     redisUrl: '',
     redis: null as OwnRedis | null,
     async open(node: TestNode, auth: Record<string, unknown>, extra: Record<string, unknown> = {}) {
@@ -134,10 +144,16 @@ export function useCluster(opts: ClusterOptions = {}): Cluster {
         }),
       );
     }
-    for (const label of opts.orgs ?? ['org']) c.orgs.push(await createOrg(c.nodes[0].url, label));
+    for (const label of opts.orgs ?? ['org']) {
+      const org = await createOrg(c.nodes[0].url, label);
+      // createOrg cannot fill it (GET /me does not say it); tests that write rows or enqueue jobs need it.
+      org.tenantId ||= (await rows(c.nodes[0].pulse.wp.read(), 'select tenant_id from users where id = ?', [org.admin.id]))[0].tenant_id;
+      c.orgs.push(org);
+    }
     c.org = c.orgs[0];
   });
   afterAll(async () => {
+    for (const f of c.teardown) await f();
     for (const lc of c.clients) lc.close();
     for (const n of c.nodes) await n.close();
     await c.db?.drop();

@@ -1,30 +1,27 @@
 // Issue 8, defect 1: visibility changes (reassignment, unsharing, a manager change) close the sessions of
 // those who lost access and never touch the note; only a real deletion drops it. Two nodes with the real
 // live-event layer, so every node hears every event as in production.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, REDIS_URL } from '../helpers/db.js';
-import { startNode, type TestNode } from '../helpers/server.js';
-import { createOrg, type Org } from '../helpers/api.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestNode } from '../helpers/server.js';
+import type { Org } from '../helpers/api.js';
+import { useCluster } from '../helpers/cluster.js';
 import { notesExtension } from '../../server/notes/index.js';
 import { realtimeExtension } from '../../server/realtime/realtime.extension.js';
 import { rows, run } from '../../server/db/sql.js';
-import { noteClient, synced, until, type NoteClient } from './helpers.js';
+import { clusterNoteClient, synced, until, type NoteClient } from './helpers.js';
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+// A long periodic re-check: only feed events can explain a prompt close.
+const opts = { recheckMs: 60_000, catchUpMs: 200, projectionDelayMs: 100, compactIdleMs: 500 };
+const cluster = useCluster({ orgs: ['acc'], extensions: () => [realtimeExtension({ overdueEveryMs: 0 }), notesExtension(opts)] });
 let n1: TestNode;
 let n2: TestNode;
 let org: Org;
-const clients: NoteClient[] = [];
-// A long periodic re-check: only feed events can explain a prompt close.
-const opts = { recheckMs: 60_000, catchUpMs: 200, projectionDelayMs: 100, compactIdleMs: 500 };
+beforeAll(() => {
+  ({ org } = cluster);
+  [n1, n2] = cluster.nodes;
+});
 const ext = (n: TestNode) => (n.pulse.extensions.find((e) => e.name === 'notes') as ReturnType<typeof notesExtension>).server()!;
-const client = (base: string, doc: string, token: string) => {
-  const c = noteClient(base, doc, token);
-  clients.push(c);
-  return c;
-};
-const start = () =>
-  startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: () => [realtimeExtension({ overdueEveryMs: 0 }), notesExtension(opts)] });
+const client = clusterNoteClient(cluster);
 /** The close code, or 'open' if it is still open after `ms`. */
 const closedWithin = (c: NoteClient, ms = 5000) =>
   Promise.race([c.closed.then((x) => x.code), new Promise<'open'>((r) => setTimeout(() => r('open'), ms))]);
@@ -39,19 +36,6 @@ async function reloaded(doc: string, token: string, node: TestNode): Promise<str
   c.destroy();
   return text;
 }
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  n1 = await start();
-  n2 = await start();
-  org = await createOrg(n1.url, 'acc');
-});
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  await n1?.close();
-  await n2?.close();
-  await db?.drop();
-});
 
 describe('a note through visibility changes', () => {
   it('survives reassigning its deal: the former viewers are closed (4403), the new owner opens it, the text is in PostgreSQL', async () => {

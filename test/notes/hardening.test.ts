@@ -1,30 +1,30 @@
 // Issue 8, defects 2, 8 and 9: what a hostile or broken client can do to a note, and what a bad stored row does.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import * as Y from 'yjs';
-import { createTestDatabase, REDIS_URL } from '../helpers/db.js';
-import { startNode, type TestNode } from '../helpers/server.js';
-import { createOrg, Api, type Org } from '../helpers/api.js';
+import type { TestNode } from '../helpers/server.js';
+import { Api, type Org } from '../helpers/api.js';
+import { useCluster, type Cluster } from '../helpers/cluster.js';
 import { notesExtension } from '../../server/notes/index.js';
 import { rows } from '../../server/db/sql.js';
 import { colorFor } from '../../shared/user-color.js';
-import { noteClient, synced, until, rawSocket, type NoteClient } from './helpers.js';
+import { clusterNoteClient, synced, until, rawSocket } from './helpers.js';
 import { poisonedUpdate, updateFrame, awarenessFrame } from './poison.js';
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+const opts = { recheckMs: 300, catchUpMs: 200, projectionDelayMs: 100, compactIdleMs: 500 };
+const cluster = useCluster({ orgs: ['hard'], extensions: () => [notesExtension(opts)] });
+let db: Cluster['db'];
 let n1: TestNode;
 let n2: TestNode;
 let org: Org;
 let tenantId: string;
-const clients: NoteClient[] = [];
-const opts = { recheckMs: 300, catchUpMs: 200, projectionDelayMs: 100, compactIdleMs: 500 };
+beforeAll(() => {
+  ({ db, org } = cluster);
+  [n1, n2] = cluster.nodes;
+  tenantId = org.tenantId;
+});
 const ext = (n: TestNode) => (n.pulse.extensions.find((e) => e.name === 'notes') as ReturnType<typeof notesExtension>).server()!;
-
-const client = (base: string, doc: string, token: string) => {
-  const c = noteClient(base, doc, token);
-  clients.push(c);
-  return c;
-};
+const client = clusterNoteClient(cluster);
 const newDeal = async () => {
   const r = await org.rep1.api.post('/deals', { name: 'Hardening', pipelineId: org.pipelineId });
   expect(r.status).toBe(201);
@@ -34,20 +34,6 @@ const logRows = (doc: string) => rows<{ id: string }>(n1.pulse.wp.read(), 'selec
 /** The close code, or 'open' if the socket is still open after `ms` (the old code never closed). */
 const closedWithin = (closed: Promise<{ code: number }>, ms = 3000) =>
   Promise.race([closed.then((c) => c.code), new Promise<'open'>((r) => setTimeout(() => r('open'), ms))]);
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  n1 = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: () => [notesExtension(opts)] });
-  n2 = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: () => [notesExtension(opts)] });
-  org = await createOrg(n1.url, 'hard');
-  tenantId = (await rows(n1.pulse.wp.read(), 'select tenant_id from users where id = ?', [org.rep1.id]))[0].tenant_id;
-});
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  await n1?.close();
-  await n2?.close();
-  await db?.drop();
-});
 
 describe('a poisoned Yjs update (defect 2)', () => {
   it('from a live client is refused with 4400 and never stored; the note stays intact on both nodes', async () => {

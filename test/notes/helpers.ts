@@ -2,6 +2,7 @@ import * as Y from 'yjs';
 import * as decoding from 'lib0/decoding';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
+import type { Cluster } from '../helpers/cluster.js';
 
 export interface NoteClient {
   doc: Y.Doc;
@@ -55,6 +56,15 @@ export function noteClient(base: string, docName: string, token: string | null, 
       provider.destroy();
       doc.destroy();
     },
+  };
+}
+
+/** `noteClient` for a file on `useCluster`: every client it makes is destroyed at the cluster's teardown. */
+export function clusterNoteClient(cluster: Cluster): typeof noteClient {
+  return (base, docName, token, opts) => {
+    const c = noteClient(base, docName, token, opts);
+    cluster.teardown.push(() => c.destroy());
+    return c;
   };
 }
 

@@ -1,20 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, REDIS_URL } from '../helpers/db.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REDIS_URL } from '../helpers/db.js';
 import { createOrg } from '../helpers/api.js';
+import { useCluster, type Cluster } from '../helpers/cluster.js';
 import { noteClient, synced, until } from './helpers.js';
 import { spawnNode, type ChildNode } from './spawn-node.js';
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+// Only the database is shared: the nodes are child processes, killed at teardown.
+const cluster = useCluster({ nodes: 0, orgs: [] });
+let db: Cluster['db'];
+beforeAll(() => ({ db } = cluster));
 const nodes: ChildNode[] = [];
-const env = () => ({ DATABASE_URL: db.url, REDIS_URL, NOTES_OPTS: JSON.stringify({ catchUpMs: 200, compactMinBytes: 300 }) });
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
+cluster.teardown.push(async () => {
   for (const n of nodes) await n.kill();
-  await db?.drop();
 });
+const env = () => ({ DATABASE_URL: db.url, REDIS_URL, NOTES_OPTS: JSON.stringify({ catchUpMs: 200, compactMinBytes: 300 }) });
 
 describe('a node killed with SIGKILL', () => {
   it('loses no edit that reached it: a restarted node serves the full text', async () => {

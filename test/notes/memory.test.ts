@@ -1,9 +1,9 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, REDIS_URL } from '../helpers/db.js';
-import { startNode, type TestNode } from '../helpers/server.js';
-import { createOrg, type Org } from '../helpers/api.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestNode } from '../helpers/server.js';
+import type { Org } from '../helpers/api.js';
+import { useCluster } from '../helpers/cluster.js';
 import { notesExtension } from '../../server/notes/index.js';
 import { rows, run } from '../../server/db/sql.js';
 import { noteClient, synced, until } from './helpers.js';
@@ -13,19 +13,13 @@ v8.setFlagsFromString('--expose-gc');
 process.setMaxListeners(100);
 const gc: () => void = vm.runInNewContext('gc');
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+const ext = notesExtension({ catchUpMs: 500 });
+const cluster = useCluster({ nodes: 1, orgs: ['mem'], extensions: () => [ext] });
 let node: TestNode;
 let org: Org;
-const ext = notesExtension({ catchUpMs: 500 });
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  node = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: () => [ext] });
-  org = await createOrg(node.url, 'mem');
-});
-afterAll(async () => {
-  await node?.close();
-  await db?.drop();
+beforeAll(() => {
+  ({ org } = cluster);
+  [node] = cluster.nodes;
 });
 
 async function settle(): Promise<number> {

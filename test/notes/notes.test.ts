@@ -1,44 +1,31 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
-import { createTestDatabase, REDIS_URL } from '../helpers/db.js';
+import { REDIS_URL } from '../helpers/db.js';
 import { startNode, type TestNode } from '../helpers/server.js';
 import { createOrg, type Org } from '../helpers/api.js';
+import { useCluster, type Cluster } from '../helpers/cluster.js';
 import { notesExtension } from '../../server/notes/index.js';
 import { rows } from '../../server/db/sql.js';
-import { noteClient, synced, until, sameState, rawSocket, type NoteClient } from './helpers.js';
+import { clusterNoteClient, synced, until, sameState, rawSocket } from './helpers.js';
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+const opts = { recheckMs: 300, catchUpMs: 200, projectionDelayMs: 100, compactIdleMs: 500 };
+const cluster = useCluster({ orgs: ['notes'], extensions: () => [notesExtension(opts)] });
+let db: Cluster['db'];
 let n1: TestNode;
 let n2: TestNode;
 let org: Org;
-const clients: NoteClient[] = [];
-const opts = { recheckMs: 300, catchUpMs: 200, projectionDelayMs: 100, compactIdleMs: 500 };
-
-const client = (base: string, doc: string, token: string | null, o?: { cookie?: string; origin?: string }) => {
-  const c = noteClient(base, doc, token, o);
-  clients.push(c);
-  return c;
-};
+beforeAll(() => {
+  ({ db, org } = cluster);
+  [n1, n2] = cluster.nodes;
+});
+const client = clusterNoteClient(cluster);
 const dealFor = async (who: { api: Org['admin']['api'] }, name = 'Deal') => {
   const r = await who.api.post('/deals', { name, pipelineId: org.pipelineId });
   expect(r.status).toBe(201);
   return r.body.id as string;
 };
 const noteRows = (doc: string) => rows(n1.pulse.wp.read(), 'select id from note_updates where doc = ?', [doc]);
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  n1 = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: () => [notesExtension(opts)] });
-  n2 = await startNode({ databaseUrl: db.url, redisUrl: REDIS_URL, extensions: () => [notesExtension(opts)] });
-  org = await createOrg(n1.url, 'notes');
-});
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  await n1?.close();
-  await n2?.close();
-  await db?.drop();
-});
 
 describe('notes over the y-websocket protocol', () => {
   it('two clients on two nodes converge, and awareness crosses nodes with the real identity', async () => {

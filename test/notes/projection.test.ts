@@ -1,40 +1,32 @@
 // Issue 8, defect 3: the deal's notePreview must not stay stale when the node that took the edits dies
 // before its projection fired. Every node holding the doc projects what it applied (from the bus or from
 // catch-up), and the last one to unload it writes it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, REDIS_URL } from '../helpers/db.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REDIS_URL } from '../helpers/db.js';
 import { createOrg, type Org } from '../helpers/api.js';
-import { startNode, type TestNode } from '../helpers/server.js';
+import { startNode } from '../helpers/server.js';
+import { useCluster, type Cluster } from '../helpers/cluster.js';
 import { notesExtension } from '../../server/notes/index.js';
-import { noteClient, synced, until, type NoteClient } from './helpers.js';
+import { clusterNoteClient, synced, until } from './helpers.js';
 import { spawnNode, type ChildNode } from './spawn-node.js';
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+// Only the database is shared: each test starts its own nodes (pushed to `nodes`, closed at teardown).
+const cluster = useCluster({ nodes: 0, orgs: [] });
+let db: Cluster['db'];
+beforeAll(() => ({ db } = cluster));
 let org: Org;
 const children: ChildNode[] = [];
-const nodes: TestNode[] = [];
-const clients: NoteClient[] = [];
+const nodes = cluster.nodes;
+cluster.teardown.push(async () => {
+  for (const c of children) await c.kill();
+});
 // Node A never gets to project on its own: its timer is far away when it is killed.
 const spawnA = async () => {
   const a = await spawnNode({ DATABASE_URL: db.url, REDIS_URL, NOTES_OPTS: JSON.stringify({ catchUpMs: 200, projectionDelayMs: 600_000 }) });
   children.push(a);
   return a;
 };
-const client = (base: string, doc: string, token: string) => {
-  const c = noteClient(base, doc, token);
-  clients.push(c);
-  return c;
-};
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  for (const n of nodes) await n.close();
-  for (const c of children) await c.kill();
-  await db?.drop();
-});
+const client = clusterNoteClient(cluster);
 
 describe('notePreview after the editing node is killed', () => {
   it('is written by the other node holding the doc, from updates it got over the bus', async () => {
