@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { CompanyRecord } from '../../shared/schemas.js';
 import type { CustomValues } from '../custom-fields/custom-field.service.js';
+import { setClauses } from '../db/set-clauses.js';
 import { one, run, iso, type Em } from '../db/sql.js';
 import { conflict } from '../http/errors.js';
 
@@ -54,17 +55,7 @@ export const companyRepository = {
     return id;
   },
   async update(em: Em, id: string, p: Partial<CompanyFields>): Promise<void> {
-    const sets: string[] = [];
-    const vals: unknown[] = [];
-    for (const [k, col] of Object.entries(PATCHABLE) as [keyof typeof PATCHABLE, string][])
-      if (p[k] !== undefined) {
-        sets.push(`${col} = ?`);
-        vals.push(p[k]);
-      }
-    if (p.customData) {
-      sets.push('custom_data = ?::jsonb');
-      vals.push(JSON.stringify(p.customData));
-    }
+    const { sets, vals } = setClauses(PATCHABLE, p);
     sets.push('updated_at = now()');
     await run(em, `update companies set ${sets.join(', ')} where id = ?`, [...vals, id]);
   },

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { ContactRecord, ShareRecord } from '../../shared/schemas.js';
 import type { CustomValues } from '../custom-fields/custom-field.service.js';
+import { setClauses } from '../db/set-clauses.js';
 import { one, run, iso, pgArray, type Em } from '../db/sql.js';
 import { conflict } from '../http/errors.js';
 
@@ -115,20 +116,10 @@ export const contactRepository = {
   },
 
   async update(em: Em, id: string, p: Partial<ContactFields>): Promise<void> {
-    const sets: string[] = [];
-    const vals: unknown[] = [];
-    for (const [k, col] of Object.entries(PATCHABLE) as [keyof typeof PATCHABLE, string][])
-      if (p[k] !== undefined) {
-        sets.push(`${col} = ?`);
-        vals.push(p[k]);
-      }
+    const { sets, vals } = setClauses(PATCHABLE, p);
     if (p.tags) {
       sets.push('tags = ?::text[]');
       vals.push(pgArray(dedupe(p.tags)));
-    }
-    if (p.customData) {
-      sets.push('custom_data = ?::jsonb');
-      vals.push(JSON.stringify(p.customData));
     }
     sets.push('updated_at = now()');
     await run(em, `update contacts set ${sets.join(', ')} where id = ?`, [...vals, id]).catch(mapUnique);

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { DealRecord } from '../../shared/schemas.js';
 import type { CustomValues } from '../custom-fields/custom-field.service.js';
+import { setClauses } from '../db/set-clauses.js';
 import { one, run, iso, isoOrNull, money, type Em } from '../db/sql.js';
 
 /** A deals row as the read below returns it (numeric and dates as text, so both drivers agree). */
@@ -153,18 +154,7 @@ export const dealRepository = {
   },
 
   async update(em: Em, id: string, patch: DealPatch): Promise<void> {
-    const sets: string[] = [];
-    const vals: unknown[] = [];
-    for (const [k, [col, cast]] of Object.entries(PATCHABLE) as [keyof typeof PATCHABLE, readonly [string, string]][]) {
-      if (patch[k] !== undefined) {
-        sets.push(`${col} = ?${cast}`);
-        vals.push(patch[k]);
-      }
-    }
-    if (patch.customData) {
-      sets.push('custom_data = ?::jsonb');
-      vals.push(JSON.stringify(patch.customData));
-    }
+    const { sets, vals } = setClauses(PATCHABLE, patch);
     sets.push('version = version + 1', 'updated_at = now()');
     await run(em, `update deals set ${sets.join(', ')} where id = ?`, [...vals, id]);
   },
